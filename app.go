@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"sync/atomic"
+	"time"
+
+	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"github.com/quarry-search/quarry/backend/apperr"
+	"github.com/quarry-search/quarry/backend/models"
+	"github.com/quarry-search/quarry/backend/quarry"
+	"github.com/quarry-search/quarry/backend/service"
+)
+
+// App adapts the Wails lifecycle and exposes the service to the page. Each
+// bound method forwards to the service with the same request and response
+// types the HTTP API uses; there is no logic here.
+type App struct {
+	ctx    context.Context // the Wails runtime context
+	q      *quarry.Quarry
+	svc    *service.Service
+	logger *slog.Logger
+	smoke  bool
+	code   atomic.Int32
+}
+
+// NewApp binds a started Quarry to the window.
+func NewApp(q *quarry.Quarry, logger *slog.Logger, smoke bool) *App {
+	return &App{q: q, svc: q.Service(), logger: logger, smoke: smoke}
+}
+
+func (a *App) startup(ctx context.Context) { a.ctx = ctx }
+
+func (a *App) domReady(ctx context.Context) {
+	if a.smoke {
+		go a.runSmokeTest(ctx)
+	}
+}
+
+func (a *App) shutdown(context.Context) {
+	if err := a.q.Close(); err != nil {
+		a.logger.Error("shutdown", "err", err)
+		a.code.Store(1)
+	}
+}
+
+func (a *App) exitCode() int { return int(a.code.Load()) }
+
+// formatError renders errors for the page as {code, message, field}.
+func formatError(err error) any { return apperr.From(err) }
+
+// Status reports versions and the engines in use.
+func (a *App) Status() (service.Status, error) { return a.svc.Status(a.ctx) }
+
+// ListModels returns the registered embedding models.
+func (a *App) ListModels() ([]models.Model, error) { return a.svc.ListModels(a.ctx) }
+
+// ListCollections returns every collection with its counts.
+func (a *App) ListCollections() ([]service.Collection, error) { return a.svc.ListCollections(a.ctx) }
+
+// GetCollection returns one collection.
+func (a *App) GetCollection(id string) (service.Collection, error) {
+	return a.svc.GetCollection(a.ctx, id)
+}
+
+// CreateCollection creates a collection.
+func (a *App) CreateCollection(req service.CreateCollectionRequest) (service.Collection, error) {
+	return a.svc.CreateCollection(a.ctx, req)
+}
+
+// UpdateCollection renames a collection or changes its description.
+func (a *App) UpdateCollection(id string, req service.UpdateCollectionRequest) (service.Collection, error) {
+	return a.svc.UpdateCollection(a.ctx, id, req)
+}
+
+// DeleteCollection deletes a collection and everything in it.
+func (a *App) DeleteCollection(id string) error { return a.svc.DeleteCollection(a.ctx, id) }
+
+// ListSources returns a collection's sources.
+func (a *App) ListSources(collectionID string) ([]service.Source, error) {
+	return a.svc.ListSources(a.ctx, collectionID)
+}
+
+// AddSource adds a folder to a collection.
+func (a *App) AddSource(collectionID string, req service.AddSourceRequest) (service.Source, error) {
+	return a.svc.AddSource(a.ctx, collectionID, req)
+}
+
+// RemoveSource removes a folder from a collection.
+func (a *App) RemoveSource(collectionID string, sourceID int64) error {
+	return a.svc.RemoveSource(a.ctx, collectionID, sourceID)
+}
+
+// PickDirectory opens the native folder picker; "" means cancelled.
+func (a *App) PickDirectory() (string, error) {
+	return wruntime.OpenDirectoryDialog(a.ctx, wruntime.OpenDialogOptions{
+		Title:                "Add a folder to Quarry",
+		CanCreateDirectories: false,
+	})
+}
+
+// smokeScript runs inside the page: it calls real bindings through the
+// Wails bridge and reports back with an event.
+const smokeScript = `(async () => {
+  const app = window.go.main.App;
+  try {
+    const c = await app.CreateCollection({name: "Smoke test " + Date.now(), description: "created by --smoke-test", model: "", quantization: "", chunk_size: 0, chunk_overlap: 0});
+    const list = await app.ListCollections();
+    let rejected = "";
+    try { await app.CreateCollection({name: "", description: "", model: "", quantization: "", chunk_size: 0, chunk_overlap: 0}); }
+    catch (e) { rejected = e && e.code; }
+    window.runtime.EventsEmit("smoke:result", {ok: list.some(x => x.id === c.id) && rejected === "invalid_argument", count: list.length, rejected});
+  } catch (e) {
+    window.runtime.EventsEmit("smoke:result", {ok: false, error: String((e && e.message) || e)});
+  }
+})();`
+
+// runSmokeTest proves the window, the bridge and the service work
+// together: it prints one line, gives a screenshot time to be taken, and
+// quits with the outcome as the exit code.
+func (a *App) runSmokeTest(ctx context.Context) {
+	result := make(chan map[string]any, 1)
+	wruntime.EventsOnce(ctx, "smoke:result", func(data ...any) {
+		m, _ := data[0].(map[string]any)
+		result <- m
+	})
+	wruntime.WindowExecJS(ctx, smokeScript)
+	select {
+	case m := <-result:
+		if ok, _ := m["ok"].(bool); ok {
+			os.Stdout.WriteString("smoke: ok\n")
+		} else {
+			a.logger.Error("smoke test failed", "result", m)
+			os.Stdout.WriteString("smoke: failed\n")
+			a.code.Store(1)
+		}
+	case <-time.After(60 * time.Second):
+		os.Stdout.WriteString("smoke: timed out\n")
+		a.code.Store(1)
+	}
+	// Let the page re-render and the caller take its screenshot.
+	wruntime.WindowReload(ctx)
+	time.Sleep(time.Duration(smokeLinger()) * time.Second)
+	wruntime.Quit(ctx)
+}
+
+func smokeLinger() int {
+	if os.Getenv("QUARRY_SMOKE_LINGER") == "0" {
+		return 0
+	}
+	return 5
+}

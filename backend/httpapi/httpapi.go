@@ -1,0 +1,268 @@
+// Package httpapi is the HTTP JSON adapter over the service layer. It
+// serves the same frontend the desktop window shows, so a browser (and,
+// later, a colleague on the LAN) gets the same app.
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/quarry-search/quarry/backend/apperr"
+	"github.com/quarry-search/quarry/backend/service"
+)
+
+const maxBody = 1 << 20
+
+// Handler serves the API under /api/v1 and the frontend everywhere else.
+type Handler struct {
+	svc    *service.Service
+	logger *slog.Logger
+	mux    chi.Router
+}
+
+// New builds the handler. ui is the built frontend (index.html at its root);
+// nil serves the API alone.
+func New(svc *service.Service, ui fs.FS, logger *slog.Logger) *Handler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{svc: svc, logger: logger}
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer, loopbackOnly, h.logRequests)
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(requireJSON)
+		r.Get("/health", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+		r.Get("/status", h.status)
+		r.Get("/models", h.listModels)
+		r.Get("/collections", h.listCollections)
+		r.Post("/collections", h.createCollection)
+		r.Get("/collections/{id}", h.getCollection)
+		r.Patch("/collections/{id}", h.updateCollection)
+		r.Delete("/collections/{id}", h.deleteCollection)
+		r.Get("/collections/{id}/sources", h.listSources)
+		r.Post("/collections/{id}/sources", h.addSource)
+		r.Delete("/collections/{id}/sources/{sourceID}", h.removeSource)
+		r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
+			writeError(w, apperr.New(apperr.NotFound, "No such API endpoint."))
+		})
+		r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
+			writeError(w, apperr.New(apperr.InvalidArgument, "Method not allowed on this endpoint."))
+		})
+	})
+	if ui != nil {
+		r.Handle("/*", spa(ui))
+	}
+	h.mux = r
+	return h
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
+	st, err := h.svc.Status(r.Context())
+	h.reply(w, http.StatusOK, st, err)
+}
+
+func (h *Handler) listModels(w http.ResponseWriter, r *http.Request) {
+	list, err := h.svc.ListModels(r.Context())
+	h.reply(w, http.StatusOK, list, err)
+}
+
+func (h *Handler) listCollections(w http.ResponseWriter, r *http.Request) {
+	list, err := h.svc.ListCollections(r.Context())
+	h.reply(w, http.StatusOK, list, err)
+}
+
+func (h *Handler) getCollection(w http.ResponseWriter, r *http.Request) {
+	c, err := h.svc.GetCollection(r.Context(), chi.URLParam(r, "id"))
+	h.reply(w, http.StatusOK, c, err)
+}
+
+func (h *Handler) createCollection(w http.ResponseWriter, r *http.Request) {
+	var req service.CreateCollectionRequest
+	if !h.decode(w, r, &req) {
+		return
+	}
+	c, err := h.svc.CreateCollection(r.Context(), req)
+	h.reply(w, http.StatusCreated, c, err)
+}
+
+func (h *Handler) updateCollection(w http.ResponseWriter, r *http.Request) {
+	var req service.UpdateCollectionRequest
+	if !h.decode(w, r, &req) {
+		return
+	}
+	c, err := h.svc.UpdateCollection(r.Context(), chi.URLParam(r, "id"), req)
+	h.reply(w, http.StatusOK, c, err)
+}
+
+func (h *Handler) deleteCollection(w http.ResponseWriter, r *http.Request) {
+	err := h.svc.DeleteCollection(r.Context(), chi.URLParam(r, "id"))
+	h.reply(w, http.StatusNoContent, nil, err)
+}
+
+func (h *Handler) listSources(w http.ResponseWriter, r *http.Request) {
+	list, err := h.svc.ListSources(r.Context(), chi.URLParam(r, "id"))
+	h.reply(w, http.StatusOK, list, err)
+}
+
+func (h *Handler) addSource(w http.ResponseWriter, r *http.Request) {
+	var req service.AddSourceRequest
+	if !h.decode(w, r, &req) {
+		return
+	}
+	x, err := h.svc.AddSource(r.Context(), chi.URLParam(r, "id"), req)
+	h.reply(w, http.StatusCreated, x, err)
+}
+
+func (h *Handler) removeSource(w http.ResponseWriter, r *http.Request) {
+	sid, err := strconv.ParseInt(chi.URLParam(r, "sourceID"), 10, 64)
+	if err != nil {
+		writeError(w, apperr.New(apperr.NotFound, "Not found: source %q.", chi.URLParam(r, "sourceID")))
+		return
+	}
+	err = h.svc.RemoveSource(r.Context(), chi.URLParam(r, "id"), sid)
+	h.reply(w, http.StatusNoContent, nil, err)
+}
+
+// decode reads a JSON body strictly: unknown fields and trailing data are
+// errors, so typos in a client never pass silently.
+func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("unexpected data after the JSON value")
+	}
+	if err == nil {
+		if _, extra := dec.Token(); extra != io.EOF {
+			err = errors.New("unexpected data after the JSON value")
+		}
+	}
+	if err != nil {
+		var mbe *http.MaxBytesError
+		msg := fmt.Sprintf("The request body is not valid JSON for this endpoint: %v.", err)
+		if errors.As(err, &mbe) {
+			msg = fmt.Sprintf("The request body is larger than %d bytes.", maxBody)
+		}
+		writeError(w, apperr.New(apperr.InvalidArgument, "%s", msg))
+		return false
+	}
+	return true
+}
+
+func (h *Handler) reply(w http.ResponseWriter, status int, v any, err error) {
+	if err != nil {
+		ae := apperr.From(err)
+		if ae.Code == apperr.Internal {
+			h.logger.Error("request failed", "err", err)
+		}
+		writeError(w, ae)
+		return
+	}
+	if status == http.StatusNoContent {
+		w.WriteHeader(status)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
+// StatusFor maps an error code to its HTTP status.
+func StatusFor(code apperr.Code) int {
+	switch code {
+	case apperr.InvalidArgument, apperr.ModelUnknown, apperr.PathNotFound, apperr.NotADirectory, apperr.PathUnreadable:
+		return http.StatusBadRequest
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.NameTaken, apperr.SourceExists, apperr.SourceOverlap:
+		return http.StatusConflict
+	case apperr.Unavailable:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+func writeError(w http.ResponseWriter, e *apperr.Error) {
+	writeJSON(w, StatusFor(e.Code), map[string]*apperr.Error{"error": e})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// loopbackOnly refuses requests whose Host is not a loopback name, which
+// defeats DNS-rebinding pages aiming at the local port.
+func loopbackOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		host = strings.Trim(host, "[]")
+		ip := net.ParseIP(host)
+		if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			writeError(w, apperr.New(apperr.InvalidArgument, "This Quarry only answers on its loopback address."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireJSON makes every state-changing request carry a JSON body type,
+// which browsers cannot send cross-origin without a preflight we never
+// approve: other web pages cannot change anything here.
+func requireJSON(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost || r.Method == http.MethodPatch || r.Method == http.MethodPut {
+			mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			if mt != "application/json" {
+				writeError(w, apperr.New(apperr.InvalidArgument, "Send the request body as application/json."))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (h *Handler) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		t0 := time.Now()
+		next.ServeHTTP(ww, r)
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			h.logger.Debug("http", "method", r.Method, "path", r.URL.Path, "status", ww.Status(), "took", time.Since(t0))
+		}
+	})
+}
+
+// spa serves files from ui and index.html for every other path.
+func spa(ui fs.FS) http.Handler {
+	files := http.FileServerFS(ui)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := strings.TrimPrefix(r.URL.Path, "/")
+		if p != "" {
+			if st, err := fs.Stat(ui, p); err != nil || st.IsDir() {
+				r = r.Clone(r.Context())
+				r.URL.Path = "/"
+			}
+		}
+		files.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,262 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/quarry-search/quarry/backend/apperr"
+	"github.com/quarry-search/quarry/backend/models"
+	"github.com/quarry-search/quarry/backend/store"
+)
+
+// Limits on collection fields.
+const (
+	MaxNameLength        = 128
+	MaxDescriptionLength = 2000
+)
+
+// Quantizations a collection may store its vectors in.
+var Quantizations = []string{"float32", "float16", "int8"}
+
+// Collection is a collection as clients see it.
+type Collection struct {
+	ID             string    `json:"id"`
+	Name           string    `json:"name"`
+	Description    string    `json:"description"`
+	Model          string    `json:"model"`
+	Quantization   string    `json:"quantization"`
+	ChunkSize      int       `json:"chunk_size"`
+	ChunkOverlap   int       `json:"chunk_overlap"`
+	Status         string    `json:"status"`
+	StatusMessage  string    `json:"status_message"`
+	SourceCount    int       `json:"source_count"`
+	DocumentCount  int       `json:"document_count"`
+	VectorCount    int64     `json:"vector_count"`
+	TotalSizeBytes int64     `json:"total_size_bytes"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// CreateCollectionRequest asks for a new collection. Zero values take the
+// defaults: the default model, float32, and the model's chunking.
+type CreateCollectionRequest struct {
+	Name         string `json:"name"`
+	Description  string `json:"description"`
+	Model        string `json:"model"`
+	Quantization string `json:"quantization"`
+	ChunkSize    int    `json:"chunk_size"`
+	ChunkOverlap int    `json:"chunk_overlap"`
+}
+
+// UpdateCollectionRequest changes the fields that are present.
+type UpdateCollectionRequest struct {
+	Name        *string `json:"name,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
+func fromStore(c store.Collection) Collection {
+	return Collection{
+		ID: c.ID, Name: c.Name, Description: c.Description, Model: c.ModelName,
+		Quantization: c.Quantization, ChunkSize: c.ChunkSize, ChunkOverlap: c.ChunkOverlap,
+		Status: c.Status, StatusMessage: c.StatusMessage, SourceCount: c.SourceCount,
+		DocumentCount: c.DocumentCount, VectorCount: c.VectorCount, TotalSizeBytes: c.TotalSizeBytes,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	}
+}
+
+// ListCollections returns every collection with its counts.
+func (s *Service) ListCollections(ctx context.Context) ([]Collection, error) {
+	list, err := s.store.ListCollections(ctx)
+	if err != nil {
+		return nil, s.internal("list collections", err)
+	}
+	out := make([]Collection, len(list))
+	for i, c := range list {
+		out[i] = fromStore(c)
+	}
+	return out, nil
+}
+
+// GetCollection returns one collection.
+func (s *Service) GetCollection(ctx context.Context, id string) (Collection, error) {
+	c, err := s.store.GetCollection(ctx, id)
+	if err != nil {
+		return Collection{}, s.storeError("get collection", err, id)
+	}
+	return fromStore(c), nil
+}
+
+// CreateCollection validates and creates a collection.
+func (s *Service) CreateCollection(ctx context.Context, req CreateCollectionRequest) (Collection, error) {
+	nc, err := s.validateCreate(req)
+	if err != nil {
+		return Collection{}, err
+	}
+	c, err := s.store.CreateCollection(ctx, nc, s.actor(ctx))
+	if err != nil {
+		return Collection{}, s.storeError("create collection", err, nc.Name)
+	}
+	s.logger.Info("collection created", "collection", c.ID, "name", c.Name, "model", c.ModelName)
+	return fromStore(c), nil
+}
+
+func (s *Service) validateCreate(req CreateCollectionRequest) (store.NewCollection, error) {
+	name, err := cleanName(req.Name)
+	if err != nil {
+		return store.NewCollection{}, err
+	}
+	desc, err := cleanDescription(req.Description)
+	if err != nil {
+		return store.NewCollection{}, err
+	}
+	m := models.Default()
+	if req.Model != "" {
+		var ok bool
+		if m, ok = models.Lookup(req.Model); !ok {
+			return store.NewCollection{}, apperr.Field(apperr.ModelUnknown, "model",
+				"Quarry does not know a model called %q.", truncate(req.Model, 80))
+		}
+	}
+	q := req.Quantization
+	if q == "" {
+		q = "float32"
+	}
+	if !contains(Quantizations, q) {
+		return store.NewCollection{}, apperr.Field(apperr.InvalidArgument, "quantization",
+			"Quantization must be one of %s.", strings.Join(Quantizations, ", "))
+	}
+	size, overlap := req.ChunkSize, req.ChunkOverlap
+	if size == 0 {
+		size, overlap = m.DefaultChunkSize, m.DefaultChunkOverlap
+	}
+	if size < models.MinChunkSize || size > m.MaxSeqLen {
+		return store.NewCollection{}, apperr.Field(apperr.InvalidArgument, "chunk_size",
+			"Chunk size must be between %d and %d tokens for %s.", models.MinChunkSize, m.MaxSeqLen, m.DisplayName)
+	}
+	if overlap < 0 || overlap > size/2 {
+		return store.NewCollection{}, apperr.Field(apperr.InvalidArgument, "chunk_overlap",
+			"Chunk overlap must be between 0 and %d tokens (half the chunk size).", size/2)
+	}
+	id := uuid.NewString()
+	return store.NewCollection{
+		ID: id, OwnerID: s.localUser, Name: name, Description: desc, ModelName: m.Name,
+		EmbeddingDims: m.Dims, Quantization: q, ChunkSize: size, ChunkOverlap: overlap,
+		VectorCollection: VectorCollectionName(id, m.ShortName, q),
+	}, nil
+}
+
+// VectorCollectionName is the physical vector collection of a collection:
+// {collection_uuid}_{model_short}_{quant}.
+func VectorCollectionName(id, modelShort, quantization string) string {
+	q := map[string]string{"float32": "f32", "float16": "f16", "int8": "i8"}[quantization]
+	return fmt.Sprintf("%s_%s_%s", id, modelShort, q)
+}
+
+// UpdateCollection renames a collection or changes its description.
+func (s *Service) UpdateCollection(ctx context.Context, id string, req UpdateCollectionRequest) (Collection, error) {
+	var upd store.CollectionUpdate
+	if req.Name != nil {
+		name, err := cleanName(*req.Name)
+		if err != nil {
+			return Collection{}, err
+		}
+		upd.Name = &name
+	}
+	if req.Description != nil {
+		desc, err := cleanDescription(*req.Description)
+		if err != nil {
+			return Collection{}, err
+		}
+		upd.Description = &desc
+	}
+	c, err := s.store.UpdateCollection(ctx, id, upd, s.actor(ctx))
+	if err != nil {
+		key := id
+		if upd.Name != nil {
+			key = *upd.Name
+		}
+		return Collection{}, s.storeError("update collection", err, key)
+	}
+	return fromStore(c), nil
+}
+
+// DeleteCollection removes a collection and everything in it.
+func (s *Service) DeleteCollection(ctx context.Context, id string) error {
+	if err := s.store.DeleteCollection(ctx, id, s.actor(ctx)); err != nil {
+		return s.storeError("delete collection", err, id)
+	}
+	s.logger.Info("collection deleted", "collection", id)
+	return nil
+}
+
+func (s *Service) storeError(op string, err error, subject string) error {
+	var oe *store.OverlapError
+	switch {
+	case errors.Is(err, store.ErrNameTaken):
+		return apperr.Field(apperr.NameTaken, "name", "A collection named %q already exists.", truncate(subject, 80))
+	case errors.Is(err, store.ErrNotFound):
+		return apperr.New(apperr.NotFound, "Not found: %s.", truncate(subject, 80))
+	case errors.Is(err, store.ErrSourceExists):
+		return apperr.Field(apperr.SourceExists, "path", "%s is already a source of this collection.", subject)
+	case errors.As(err, &oe):
+		if oe.Inside {
+			return apperr.Field(apperr.SourceOverlap, "path", "%s is inside %s, which is already a source of this collection.", subject, oe.Existing)
+		}
+		return apperr.Field(apperr.SourceOverlap, "path", "%s contains %s, which is already a source of this collection; remove that source first.", subject, oe.Existing)
+	}
+	return s.internal(op, err)
+}
+
+func cleanName(raw string) (string, error) {
+	name := strings.TrimSpace(raw)
+	switch {
+	case name == "":
+		return "", apperr.Field(apperr.InvalidArgument, "name", "A collection needs a name.")
+	case !utf8.ValidString(name):
+		return "", apperr.Field(apperr.InvalidArgument, "name", "The name is not valid UTF-8 text.")
+	case utf8.RuneCountInString(name) > MaxNameLength:
+		return "", apperr.Field(apperr.InvalidArgument, "name", "The name is %d characters long; at most %d are allowed.",
+			utf8.RuneCountInString(name), MaxNameLength)
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return "", apperr.Field(apperr.InvalidArgument, "name", "The name must not contain control characters such as tabs or line breaks.")
+	}
+	return name, nil
+}
+
+func cleanDescription(raw string) (string, error) {
+	desc := strings.TrimSpace(raw)
+	switch {
+	case !utf8.ValidString(desc):
+		return "", apperr.Field(apperr.InvalidArgument, "description", "The description is not valid UTF-8 text.")
+	case utf8.RuneCountInString(desc) > MaxDescriptionLength:
+		return "", apperr.Field(apperr.InvalidArgument, "description", "The description is %d characters long; at most %d are allowed.",
+			utf8.RuneCountInString(desc), MaxDescriptionLength)
+	case strings.ContainsRune(desc, 0):
+		return "", apperr.Field(apperr.InvalidArgument, "description", "The description must not contain NUL characters.")
+	}
+	return desc, nil
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,92 @@
+// Package service is Quarry's one service layer: every capability the
+// desktop bindings and the HTTP API offer is a method here, with the same
+// request and response types for both.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/quarry-search/quarry/backend/apperr"
+	"github.com/quarry-search/quarry/backend/models"
+	"github.com/quarry-search/quarry/backend/store"
+)
+
+// Info is what the service reports about the installation it runs in.
+type Info struct {
+	Version      string
+	Database     string
+	VectorEngine string
+	DataDir      string
+	Desktop      bool
+}
+
+// Service implements Quarry's use cases over the store.
+type Service struct {
+	store     *store.Store
+	logger    *slog.Logger
+	info      Info
+	localUser int64
+}
+
+// New builds the service. The store must be migrated.
+func New(ctx context.Context, st *store.Store, info Info, logger *slog.Logger) (*Service, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	uid, err := st.LocalUserID(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("new service: %w", err)
+	}
+	return &Service{store: st, logger: logger, info: info, localUser: uid}, nil
+}
+
+type actorKey struct{}
+
+// WithActor returns a context whose changes are attributed to user id.
+func WithActor(ctx context.Context, userID int64) context.Context {
+	return context.WithValue(ctx, actorKey{}, userID)
+}
+
+func (s *Service) actor(ctx context.Context) int64 {
+	if id, ok := ctx.Value(actorKey{}).(int64); ok && id != 0 {
+		return id
+	}
+	return s.localUser
+}
+
+// Status describes the running installation.
+type Status struct {
+	Version      string `json:"version"`
+	Database     string `json:"database"`
+	VectorEngine string `json:"vector_engine"`
+	DataDir      string `json:"data_dir"`
+	Desktop      bool   `json:"desktop"`
+}
+
+// Status reports versions and engines in use.
+func (s *Service) Status(context.Context) (Status, error) {
+	return Status{
+		Version:      s.info.Version,
+		Database:     s.info.Database,
+		VectorEngine: s.info.VectorEngine,
+		DataDir:      s.info.DataDir,
+		Desktop:      s.info.Desktop,
+	}, nil
+}
+
+// ListModels returns the registered embedding models.
+func (s *Service) ListModels(context.Context) ([]models.Model, error) {
+	return models.List(), nil
+}
+
+// internal logs an unexpected error and hides its details from clients.
+func (s *Service) internal(op string, err error) error {
+	if ae := (*apperr.Error)(nil); errors.As(err, &ae) {
+		return ae
+	}
+	s.logger.Error(op+" failed", "err", err)
+	return apperr.From(fmt.Errorf("%s: %w", op, err))
+}

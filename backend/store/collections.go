@@ -1,0 +1,209 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// Collection is a row of collections with its live counts.
+type Collection struct {
+	ID               string
+	OwnerID          int64
+	Name             string
+	Description      string
+	ModelName        string
+	ModelFingerprint string
+	EmbeddingDims    int
+	Quantization     string
+	ChunkSize        int
+	ChunkOverlap     int
+	VectorCollection string
+	Status           string
+	StatusMessage    string
+	SourceCount      int
+	DocumentCount    int
+	VectorCount      int64
+	TotalSizeBytes   int64
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// NewCollection is what CreateCollection needs; the caller validates it.
+type NewCollection struct {
+	// ID may be preset (the vector collection name derives from it);
+	// empty means generate.
+	ID            string
+	OwnerID       int64
+	Name          string
+	Description   string
+	ModelName     string
+	EmbeddingDims int
+	Quantization  string
+	ChunkSize     int
+	ChunkOverlap  int
+	// VectorCollection is the vector index's physical collection name.
+	VectorCollection string
+}
+
+// CollectionUpdate changes the fields that are set.
+type CollectionUpdate struct {
+	Name        *string
+	Description *string
+}
+
+const collectionColumns = `
+	c.id::text, c.owner_id, c.name, c.description, c.model_name, c.model_fingerprint,
+	c.embedding_dims, c.quantization::text, c.chunk_size, c.chunk_overlap,
+	c.vector_collection, c.status::text, c.status_message,
+	(SELECT count(*) FROM collection_sources s WHERE s.collection_id = c.id),
+	(SELECT count(*) FROM documents d WHERE d.collection_id = c.id AND d.deleted_at IS NULL),
+	(SELECT count(*) FROM chunks k WHERE k.collection_id = c.id AND k.embedding IS NOT NULL),
+	(SELECT coalesce(sum(d.file_size), 0) FROM documents d WHERE d.collection_id = c.id AND d.deleted_at IS NULL),
+	c.created_at, c.updated_at`
+
+func scanCollection(row pgx.Row) (Collection, error) {
+	var c Collection
+	err := row.Scan(&c.ID, &c.OwnerID, &c.Name, &c.Description, &c.ModelName, &c.ModelFingerprint,
+		&c.EmbeddingDims, &c.Quantization, &c.ChunkSize, &c.ChunkOverlap,
+		&c.VectorCollection, &c.Status, &c.StatusMessage,
+		&c.SourceCount, &c.DocumentCount, &c.VectorCount, &c.TotalSizeBytes,
+		&c.CreatedAt, &c.UpdatedAt)
+	return c, err
+}
+
+// CreateCollection inserts a collection and its audit entry.
+func (s *Store) CreateCollection(ctx context.Context, nc NewCollection, actor int64) (Collection, error) {
+	if nc.ID == "" {
+		nc.ID = uuid.NewString()
+	}
+	var out Collection
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `
+			INSERT INTO collections (id, owner_id, name, description, model_name, embedding_dims,
+				quantization, chunk_size, chunk_overlap, vector_collection)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			nc.ID, nc.OwnerID, nc.Name, nc.Description, nc.ModelName, nc.EmbeddingDims,
+			nc.Quantization, nc.ChunkSize, nc.ChunkOverlap, nc.VectorCollection)
+		if isUniqueViolation(err, "collections_name_key") {
+			return ErrNameTaken
+		}
+		if err != nil {
+			return fmt.Errorf("insert collection: %w", err)
+		}
+		if err := audit(ctx, tx, nc.ID, actor, "collection.created", map[string]any{
+			"name": nc.Name, "model": nc.ModelName, "quantization": nc.Quantization,
+			"chunk_size": nc.ChunkSize, "chunk_overlap": nc.ChunkOverlap,
+		}); err != nil {
+			return err
+		}
+		out, err = scanCollection(tx.QueryRow(ctx, `SELECT `+collectionColumns+` FROM collections c WHERE c.id = $1`, nc.ID))
+		return err
+	})
+	if err != nil {
+		return Collection{}, fmt.Errorf("create collection %q: %w", nc.Name, err)
+	}
+	return out, nil
+}
+
+// GetCollection returns one collection.
+func (s *Store) GetCollection(ctx context.Context, id string) (Collection, error) {
+	if uuid.Validate(id) != nil {
+		return Collection{}, fmt.Errorf("get collection %q: %w", id, ErrNotFound)
+	}
+	c, err := scanCollection(s.pool.QueryRow(ctx, `SELECT `+collectionColumns+` FROM collections c WHERE c.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Collection{}, fmt.Errorf("get collection %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Collection{}, fmt.Errorf("get collection %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// ListCollections returns every collection, by name.
+func (s *Store) ListCollections(ctx context.Context) ([]Collection, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+collectionColumns+` FROM collections c ORDER BY lower(c.name), c.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list collections: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Collection, error) { return scanCollection(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list collections: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateCollection renames a collection or changes its description.
+func (s *Store) UpdateCollection(ctx context.Context, id string, upd CollectionUpdate, actor int64) (Collection, error) {
+	if uuid.Validate(id) != nil {
+		return Collection{}, fmt.Errorf("update collection %q: %w", id, ErrNotFound)
+	}
+	var out Collection
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var oldName, oldDesc string
+		err := tx.QueryRow(ctx, `SELECT name, description FROM collections WHERE id = $1 FOR UPDATE`, id).Scan(&oldName, &oldDesc)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		details := map[string]any{}
+		if upd.Name != nil && *upd.Name != oldName {
+			details["old_name"], details["new_name"] = oldName, *upd.Name
+		}
+		if upd.Description != nil && *upd.Description != oldDesc {
+			details["description_changed"] = true
+		}
+		_, err = tx.Exec(ctx, `
+			UPDATE collections SET name = coalesce($2, name), description = coalesce($3, description), updated_at = now()
+			WHERE id = $1`, id, upd.Name, upd.Description)
+		if isUniqueViolation(err, "collections_name_key") {
+			return ErrNameTaken
+		}
+		if err != nil {
+			return err
+		}
+		if len(details) > 0 {
+			if err := audit(ctx, tx, id, actor, "collection.updated", details); err != nil {
+				return err
+			}
+		}
+		out, err = scanCollection(tx.QueryRow(ctx, `SELECT `+collectionColumns+` FROM collections c WHERE c.id = $1`, id))
+		return err
+	})
+	if err != nil {
+		return Collection{}, fmt.Errorf("update collection %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// DeleteCollection removes a collection and, by cascade, everything in it.
+// Its audit trail stays, naming the collection.
+func (s *Store) DeleteCollection(ctx context.Context, id string, actor int64) error {
+	if uuid.Validate(id) != nil {
+		return fmt.Errorf("delete collection %q: %w", id, ErrNotFound)
+	}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var name string
+		err := tx.QueryRow(ctx, `DELETE FROM collections WHERE id = $1 RETURNING name`, id).Scan(&name)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		// Written after the delete, so the foreign key points at nothing:
+		// the entry keeps the id and name in its details instead.
+		return audit(ctx, tx, "", actor, "collection.deleted", map[string]any{"collection_id": id, "name": name})
+	})
+	if err != nil {
+		return fmt.Errorf("delete collection %s: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,228 @@
+// Package testenv gives tests the real parts Quarry runs on: one embedded
+// PostgreSQL per test binary, with a fresh database per test. Nothing here
+// is a mock.
+//
+// A missing part skips the test, unless QUARRY_REQUIRE_ALL=1 (set by CI),
+// where it fails it.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/quarry-search/quarry/backend/pgserver"
+	"github.com/quarry-search/quarry/backend/store"
+)
+
+// EnvRequireAll turns every missing real part into a failure.
+const EnvRequireAll = "QUARRY_REQUIRE_ALL"
+
+// EnvDatabaseURL points tests at an external PostgreSQL server instead of
+// the embedded one; the user must be allowed to create databases.
+const EnvDatabaseURL = "QUARRY_TEST_DATABASE_URL"
+
+const templateDB = "quarry_test_template"
+
+// RequireAll reports whether missing real parts must fail tests.
+func RequireAll() bool { return os.Getenv(EnvRequireAll) == "1" }
+
+// Missing skips t because a real part is absent, or fails it under
+// QUARRY_REQUIRE_ALL=1.
+func Missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if RequireAll() {
+		t.Fatalf("required real part missing: %s", msg)
+	}
+	t.Skipf("real part missing: %s", msg)
+}
+
+var pg struct {
+	once     sync.Once
+	server   *pgserver.Server
+	dir      string
+	adminURL string
+	err      error
+}
+
+// Main runs a package's tests and stops the real parts afterwards. Use it
+// as the body of TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	if pg.server != nil {
+		if err := pg.server.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "testenv: stop postgres:", err)
+		}
+	}
+	if pg.dir != "" {
+		_ = os.RemoveAll(pg.dir)
+	}
+	os.Exit(code)
+}
+
+func startPostgres() {
+	if u := os.Getenv(EnvDatabaseURL); u != "" {
+		pg.adminURL = u
+	} else {
+		bin, err := pgserver.ResolveBinaries(os.Getenv(pgserver.EnvBinaries))
+		if err != nil {
+			pg.err = err
+			return
+		}
+		dir, err := os.MkdirTemp("", "quarry-pg-")
+		if err != nil {
+			pg.err = err
+			return
+		}
+		// The database user (nobody, when tests run as root) must reach it.
+		if err := os.Chmod(dir, 0o755); err != nil {
+			pg.err = err
+			return
+		}
+		pg.dir = dir
+		logf, err := os.Create(filepath.Join(dir, "postgres.log"))
+		if err != nil {
+			pg.err = err
+			return
+		}
+		srv, err := pgserver.New(pgserver.Config{
+			Binaries:     bin,
+			Dir:          filepath.Join(dir, "cluster"),
+			StartTimeout: 90 * time.Second,
+			Output:       logf,
+		})
+		if err != nil {
+			pg.err = err
+			return
+		}
+		if err := srv.Start(); err != nil {
+			pg.err = err
+			return
+		}
+		pg.server = srv
+		pg.adminURL = srv.URL()
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pg.adminURL)
+	if err != nil {
+		pg.err = fmt.Errorf("connect: %w", err)
+		return
+	}
+	defer conn.Close(ctx)
+	_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+templateDB+" WITH (FORCE)")
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+templateDB); err != nil {
+		pg.err = fmt.Errorf("create template database: %w", err)
+		return
+	}
+	if err := store.Migrate(withDatabase(pg.adminURL, templateDB)); err != nil {
+		pg.err = fmt.Errorf("migrate template database: %w", err)
+	}
+}
+
+// PostgresVersion reports the test server's binaries version, or "" for
+// an external server.
+func PostgresVersion(t testing.TB) string {
+	t.Helper()
+	ensurePostgres(t)
+	if pg.server == nil {
+		return ""
+	}
+	return pg.server.Version()
+}
+
+func ensurePostgres(t testing.TB) {
+	t.Helper()
+	pg.once.Do(startPostgres)
+	if pg.err != nil {
+		Missing(t, "PostgreSQL: %v", pg.err)
+	}
+}
+
+// Database returns the URL of a new, fully migrated database that lives
+// as long as the test.
+func Database(t testing.TB) string {
+	t.Helper()
+	return newDatabase(t, templateDB)
+}
+
+// EmptyDatabase returns the URL of a new database with no schema at all.
+func EmptyDatabase(t testing.TB) string {
+	t.Helper()
+	return newDatabase(t, "template0")
+}
+
+func newDatabase(t testing.TB, template string) string {
+	t.Helper()
+	ensurePostgres(t)
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "t_" + hex.EncodeToString(b)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pg.adminURL)
+	if err != nil {
+		t.Fatalf("connect to test postgres: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+template); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		c, err := pgx.Connect(ctx, pg.adminURL)
+		if err != nil {
+			t.Errorf("connect to drop test database: %v", err)
+			return
+		}
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop test database: %v", err)
+		}
+	})
+	return withDatabase(pg.adminURL, name)
+}
+
+// Store opens a store on a fresh migrated database.
+func Store(t testing.TB) *store.Store {
+	t.Helper()
+	u := Database(t)
+	s, err := store.Open(context.Background(), u, Logger(t))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Logger writes to the test log.
+func Logger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func withDatabase(raw, db string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	u.Path = "/" + db
+	return u.String()
+}

@@ -1,0 +1,258 @@
+// Command quarry is a desktop app for searching your own folders by
+// meaning, privately, on your own machine.
+//
+// It opens a window; with --serve (or where there is no display) it serves
+// the same interface over HTTP on a loopback address instead.
+package main
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
+
+	"github.com/quarry-search/quarry/backend/httpapi"
+	"github.com/quarry-search/quarry/backend/locations"
+	"github.com/quarry-search/quarry/backend/pgserver"
+	"github.com/quarry-search/quarry/backend/quarry"
+)
+
+//go:embed all:frontend/dist
+var assets embed.FS
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// defaultServeAddr is where the UI is served when there is no display.
+const defaultServeAddr = "127.0.0.1:8787"
+
+type config struct {
+	serve     string
+	dataDir   string
+	smokeTest bool
+	logLevel  slog.Level
+}
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	if generatingBindings {
+		return generateBindings()
+	}
+	var cfg config
+	var showVersion bool
+	flag.StringVar(&cfg.serve, "serve", "", "serve the UI and API over HTTP on this loopback `address` instead of opening a window (port 0 picks one)")
+	flag.StringVar(&cfg.dataDir, "data-dir", "", "keep all data in this `directory` (default: the platform's app-data directory, or $"+locations.EnvDataDir+")")
+	flag.BoolVar(&cfg.smokeTest, "smoke-test", false, "open the window, call a binding from the page, report and quit (for tests)")
+	flag.BoolVar(&showVersion, "version", false, "print the version and exit")
+	flag.Parse()
+	if showVersion {
+		fmt.Println("quarry", version)
+		return 0
+	}
+	if lvl := os.Getenv("QUARRY_LOG_LEVEL"); lvl != "" {
+		if err := cfg.logLevel.UnmarshalText([]byte(lvl)); err != nil {
+			fmt.Fprintf(os.Stderr, "quarry: QUARRY_LOG_LEVEL=%q: %v\n", lvl, err)
+			return 2
+		}
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+
+	locs, err := resolveLocations(cfg.dataDir)
+	if err != nil {
+		logger.Error("cannot decide where to keep data", "err", err)
+		return 1
+	}
+	if os.Geteuid() == 0 && runtime.GOOS == "linux" {
+		logger.Warn("running as root: the embedded database runs as the unprivileged user nobody", "data", locs.Base)
+	}
+	desktop := cfg.serve == ""
+	if desktop && !hasDisplay() {
+		cfg.serve = defaultServeAddr
+		desktop = false
+		logger.Warn("no display found; serving the interface over HTTP instead", "address", cfg.serve)
+	}
+	opts := quarry.Options{
+		Locations:   locs,
+		DatabaseURL: os.Getenv(quarry.EnvDatabaseURL),
+		PGBinaries:  os.Getenv(pgserver.EnvBinaries),
+		Version:     version,
+		Desktop:     desktop,
+		Logger:      logger,
+	}
+	if desktop {
+		return runDesktop(cfg, opts)
+	}
+	return runServer(cfg, opts)
+}
+
+func resolveLocations(dir string) (locations.Locations, error) {
+	if dir != "" {
+		abs, err := filepathAbs(dir)
+		if err != nil {
+			return locations.Locations{}, err
+		}
+		return locations.New(abs), nil
+	}
+	return locations.Default()
+}
+
+func hasDisplay() bool {
+	if runtime.GOOS != "linux" {
+		return true
+	}
+	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
+}
+
+func frontendFS() fs.FS {
+	sub, err := fs.Sub(assets, "frontend/dist")
+	if err != nil {
+		panic(err) // the embed pattern guarantees the directory
+	}
+	return sub
+}
+
+// runServer is the headless mode: the same UI and the HTTP API on a
+// loopback address until interrupted.
+func runServer(cfg config, opts quarry.Options) int {
+	logger := opts.Logger
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	host, _, err := net.SplitHostPort(cfg.serve)
+	if err != nil {
+		logger.Error("bad --serve address", "address", cfg.serve, "err", err)
+		return 2
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		logger.Error("--serve must be a loopback address until LAN sharing is enabled", "address", cfg.serve)
+		return 2
+	}
+	ln, err := net.Listen("tcp", cfg.serve)
+	if err != nil {
+		logger.Error("cannot listen", "address", cfg.serve, "err", err)
+		return 1
+	}
+	t0 := time.Now()
+	q, err := quarry.Start(ctx, opts)
+	if err != nil {
+		logger.Error("cannot start", "err", err)
+		ln.Close()
+		return 1
+	}
+	srv := &http.Server{
+		Handler:           httpapi.New(q.Service(), frontendFS(), logger.With("component", "http")),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	logger.Info("ready", "took", time.Since(t0).Round(time.Millisecond))
+	fmt.Printf("quarry: serving http://%s\n", ln.Addr())
+
+	code := 0
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("http server stopped", "err", err)
+			code = 1
+		}
+	}
+	// Ordered shutdown: intake first, then the parts beneath it.
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		logger.Warn("http shutdown", "err", err)
+	}
+	if err := q.Close(); err != nil {
+		logger.Error("shutdown", "err", err)
+		code = 1
+	}
+	logger.Info("stopped")
+	return code
+}
+
+func filepathAbs(p string) (string, error) {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", err
+		}
+		p = filepath.Join(home, p[1:])
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", fmt.Errorf("data directory %s: %w", p, err)
+	}
+	return abs, nil
+}
+
+// generateBindings hands Wails the bound methods without starting anything.
+func generateBindings() int {
+	err := wails.Run(&options.App{Title: "Quarry", Bind: []any{&App{}}})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "quarry: generate bindings:", err)
+		return 1
+	}
+	return 0
+}
+
+// runDesktop opens the window. Quarry's parts start before it, so every
+// binding the page calls finds them ready.
+func runDesktop(cfg config, opts quarry.Options) int {
+	logger := opts.Logger
+	t0 := time.Now()
+	q, err := quarry.Start(context.Background(), opts)
+	if err != nil {
+		logger.Error("cannot start", "err", err)
+		return 1
+	}
+	logger.Info("ready", "took", time.Since(t0).Round(time.Millisecond))
+	app := NewApp(q, logger, cfg.smokeTest)
+	err = wails.Run(&options.App{
+		Title:     "Quarry",
+		Width:     1200,
+		Height:    800,
+		MinWidth:  720,
+		MinHeight: 480,
+		AssetServer: &assetserver.Options{
+			Assets: frontendFS(),
+		},
+		BackgroundColour: &options.RGBA{R: 24, G: 24, B: 27, A: 255},
+		OnStartup:        app.startup,
+		OnDomReady:       app.domReady,
+		OnShutdown:       app.shutdown,
+		Bind:             []any{app},
+		ErrorFormatter:   formatError,
+		DragAndDrop: &options.DragAndDrop{
+			EnableFileDrop:     true,
+			DisableWebViewDrop: true,
+		},
+		Linux: &linux.Options{ProgramName: "quarry"},
+	})
+	if err != nil {
+		logger.Error("window failed", "err", err)
+		_ = q.Close()
+		return 1
+	}
+	return app.exitCode()
+}

@@ -1,0 +1,17 @@
+DROP TABLE IF EXISTS collection_audit_log;
+DROP TABLE IF EXISTS collection_permissions;
+DROP TABLE IF EXISTS refresh_tokens;
+DROP TABLE IF EXISTS api_keys;
+DROP TABLE IF EXISTS operations;
+DROP TABLE IF EXISTS chunks;
+DROP TABLE IF EXISTS documents;
+DROP TABLE IF EXISTS collection_sources;
+DROP TABLE IF EXISTS collections;
+DROP TABLE IF EXISTS users;
+DROP TYPE IF EXISTS permission_level;
+DROP TYPE IF EXISTS operation_status;
+DROP TYPE IF EXISTS operation_type;
+DROP TYPE IF EXISTS document_status;
+DROP TYPE IF EXISTS source_type;
+DROP TYPE IF EXISTS quantization;
+DROP TYPE IF EXISTS collection_status;
