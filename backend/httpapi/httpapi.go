@@ -44,7 +44,9 @@ func New(svc *service.Service, ui fs.FS, logger *slog.Logger) *Handler {
 	r.Use(middleware.Recoverer, loopbackOnly, h.logRequests)
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(requireJSON)
-		r.Get("/health", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+		r.Get("/health", func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		})
 		r.Get("/status", h.status)
 		r.Get("/models", h.listModels)
 		r.Get("/collections", h.listCollections)
