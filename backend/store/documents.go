@@ -1,0 +1,379 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// KnownPath is what the store remembers of a file at a path.
+type KnownPath struct {
+	DocumentID string
+	Path       string
+	Size       int64
+	Modified   time.Time
+	Hash       string
+	Status     string
+}
+
+// SourcePaths returns every file path recorded for a source.
+func (s *Store) SourcePaths(ctx context.Context, sourceID int64) (map[string]KnownPath, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT p.document_id::text, p.path, p.file_size, coalesce(p.modified_at, 'epoch'), d.content_hash, d.status::text
+		FROM document_paths p JOIN documents d ON d.id = p.document_id
+		WHERE p.source_id = $1`, sourceID)
+	if err != nil {
+		return nil, fmt.Errorf("paths of source %d: %w", sourceID, err)
+	}
+	defer rows.Close()
+	out := map[string]KnownPath{}
+	for rows.Next() {
+		var k KnownPath
+		if err := rows.Scan(&k.DocumentID, &k.Path, &k.Size, &k.Modified, &k.Hash, &k.Status); err != nil {
+			return nil, fmt.Errorf("paths of source %d: %w", sourceID, err)
+		}
+		out[k.Path] = k
+	}
+	return out, rows.Err()
+}
+
+// FileInfo describes a file found in a source.
+type FileInfo struct {
+	SourceID int64
+	Path     string
+	Size     int64
+	Modified time.Time
+	MimeType string
+	Hash     string
+}
+
+// Attachment is the outcome of AttachFile.
+type Attachment struct {
+	DocumentID string
+	// Process is true when the document's content still has to be
+	// extracted and embedded; false when identical content was already
+	// done (the path now points at it too).
+	Process bool
+	// Orphaned lists documents that lost their last path (the file at
+	// this path changed); their vectors must be deleted.
+	Orphaned []string
+}
+
+// AttachFile records that f exists, deduplicating by content: a file whose
+// bytes match an existing document only gains a path.
+func (s *Store) AttachFile(ctx context.Context, collectionID string, f FileInfo) (Attachment, error) {
+	var out Attachment
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// A changed file: drop its old path, and its old document if no
+		// other path holds it.
+		var oldDoc, oldHash string
+		err := tx.QueryRow(ctx, `SELECT p.document_id::text, d.content_hash FROM document_paths p
+			JOIN documents d ON d.id = p.document_id WHERE p.collection_id = $1 AND p.path = $2`,
+			collectionID, f.Path).Scan(&oldDoc, &oldHash)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+		case err != nil:
+			return err
+		case oldHash != f.Hash:
+			if _, err := tx.Exec(ctx, `DELETE FROM document_paths WHERE collection_id = $1 AND path = $2`, collectionID, f.Path); err != nil {
+				return err
+			}
+			gone, err := deleteIfOrphan(ctx, tx, oldDoc)
+			if err != nil {
+				return err
+			}
+			if gone {
+				out.Orphaned = append(out.Orphaned, oldDoc)
+			}
+		}
+		var status string
+		err = tx.QueryRow(ctx, `SELECT id::text, status::text FROM documents
+			WHERE collection_id = $1 AND content_hash = $2 FOR UPDATE`, collectionID, f.Hash).Scan(&out.DocumentID, &status)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			err = tx.QueryRow(ctx, `INSERT INTO documents (collection_id, source_id, file_path, file_name, file_size,
+					mime_type, content_hash, modified_at, status)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'processing') RETURNING id::text`,
+				collectionID, f.SourceID, f.Path, filepath.Base(f.Path), f.Size, f.MimeType, f.Hash, f.Modified).Scan(&out.DocumentID)
+			if err != nil {
+				return err
+			}
+			out.Process = true
+		case err != nil:
+			return err
+		default:
+			// Interrupted earlier: do it again. Completed or failed: the
+			// same bytes give the same result.
+			out.Process = status == "pending" || status == "processing"
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO document_paths (document_id, collection_id, source_id, path, file_size, modified_at)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (collection_id, path) DO UPDATE SET file_size = excluded.file_size,
+				modified_at = excluded.modified_at, source_id = excluded.source_id`,
+			out.DocumentID, collectionID, f.SourceID, f.Path, f.Size, f.Modified)
+		return err
+	})
+	if err != nil {
+		return Attachment{}, fmt.Errorf("attach %s: %w", f.Path, err)
+	}
+	return out, nil
+}
+
+// deleteIfOrphan deletes a document no path refers to any more.
+func deleteIfOrphan(ctx context.Context, tx pgx.Tx, docID string) (bool, error) {
+	tag, err := tx.Exec(ctx, `DELETE FROM documents d WHERE d.id = $1
+		AND NOT EXISTS (SELECT 1 FROM document_paths p WHERE p.document_id = d.id)`, docID)
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
+// DetachPaths forgets paths that disappeared from a source and returns the
+// documents that lost their last path.
+func (s *Store) DetachPaths(ctx context.Context, collectionID string, paths []string) ([]string, error) {
+	var orphaned []string
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `DELETE FROM document_paths WHERE collection_id = $1 AND path = ANY($2)
+			RETURNING document_id::text`, collectionID, paths)
+		if err != nil {
+			return err
+		}
+		docs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, d := range docs {
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			gone, err := deleteIfOrphan(ctx, tx, d)
+			if err != nil {
+				return err
+			}
+			if gone {
+				orphaned = append(orphaned, d)
+			} else {
+				// Keep the document's display path on a path that exists.
+				if _, err := tx.Exec(ctx, `UPDATE documents d SET (file_path, file_name, source_id) =
+					(SELECT p.path, regexp_replace(p.path, '^.*/', ''), p.source_id FROM document_paths p
+					 WHERE p.document_id = d.id ORDER BY p.path LIMIT 1)
+					WHERE d.id = $1 AND NOT EXISTS (SELECT 1 FROM document_paths p WHERE p.document_id = d.id AND p.path = d.file_path)`, d); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("detach %d paths: %w", len(paths), err)
+	}
+	return orphaned, nil
+}
+
+// DetachSource forgets every path of a source and deletes the source row;
+// it returns the documents that lost their last path.
+func (s *Store) DetachSource(ctx context.Context, collectionID string, sourceID int64, actor int64) ([]string, error) {
+	var paths []string
+	rows, err := s.pool.Query(ctx, `SELECT path FROM document_paths WHERE source_id = $1`, sourceID)
+	if err != nil {
+		return nil, fmt.Errorf("detach source %d: %w", sourceID, err)
+	}
+	if paths, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		return nil, fmt.Errorf("detach source %d: %w", sourceID, err)
+	}
+	orphaned, err := s.DetachPaths(ctx, collectionID, paths)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.RemoveSource(ctx, collectionID, sourceID, actor); err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	return orphaned, nil
+}
+
+// ChunkRow is one chunk as stored.
+type ChunkRow struct {
+	Index      int
+	PointID    string
+	Text       string
+	TokenCount int
+	PageStart  int
+	PageEnd    int
+	CharStart  int
+	CharEnd    int
+	Heading    string
+	Embedding  []byte
+	Format     string
+}
+
+// DocumentResult is what processing a document produced.
+type DocumentResult struct {
+	MimeType  string
+	PageCount int
+	Meta      map[string]any
+	Chunks    []ChunkRow
+}
+
+// CompleteDocument stores a document's chunks and embeddings, replacing
+// any earlier ones, and marks it completed.
+func (s *Store) CompleteDocument(ctx context.Context, collectionID, docID string, r DocumentResult) error {
+	meta, err := json.Marshal(r.Meta)
+	if err != nil {
+		return fmt.Errorf("complete document %s: %w", docID, err)
+	}
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM chunks WHERE document_id = $1`, docID); err != nil {
+			return fmt.Errorf("complete document %s: %w", docID, err)
+		}
+		rows := make([][]any, len(r.Chunks))
+		for i, c := range r.Chunks {
+			var ps, pe any
+			if c.PageStart > 0 {
+				ps, pe = c.PageStart, c.PageEnd
+			}
+			var format any
+			if c.Format != "" {
+				format = c.Format
+			}
+			rows[i] = []any{collectionID, docID, c.Index, c.PointID, c.Text, c.TokenCount, ps, pe,
+				c.CharStart, c.CharEnd, c.Heading, c.Embedding, format}
+		}
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"chunks"},
+			[]string{"collection_id", "document_id", "chunk_index", "point_id", "text", "token_count",
+				"page_start", "page_end", "char_start", "char_end", "heading", "embedding", "embedding_format"},
+			pgx.CopyFromRows(rows))
+		if err != nil {
+			return fmt.Errorf("complete document %s: write chunks: %w", docID, err)
+		}
+		_, err = tx.Exec(ctx, `UPDATE documents SET status = 'completed', error_message = '', chunk_count = $2,
+			page_count = $3, mime_type = coalesce(nullif($4, ''), mime_type), meta = $5, updated_at = now() WHERE id = $1`,
+			docID, len(r.Chunks), r.PageCount, r.MimeType, meta)
+		if err != nil {
+			return fmt.Errorf("complete document %s: %w", docID, err)
+		}
+		return nil
+	})
+}
+
+// FailDocument marks a document failed with a reason a person can read.
+func (s *Store) FailDocument(ctx context.Context, docID, reason string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE documents SET status = 'failed', error_message = $2, chunk_count = 0, updated_at = now()
+		WHERE id = $1`, docID, reason)
+	if err != nil {
+		return fmt.Errorf("fail document %s: %w", docID, err)
+	}
+	_, err = s.pool.Exec(ctx, `DELETE FROM chunks WHERE document_id = $1`, docID)
+	if err != nil {
+		return fmt.Errorf("fail document %s: %w", docID, err)
+	}
+	return nil
+}
+
+// RefreshSourceCounts recomputes a source's document count and size.
+func (s *Store) RefreshSourceCounts(ctx context.Context, sourceID int64, indexed bool) error {
+	_, err := s.pool.Exec(ctx, `UPDATE collection_sources s SET
+			document_count = (SELECT count(*) FROM document_paths p WHERE p.source_id = s.id),
+			size_bytes = (SELECT coalesce(sum(p.file_size), 0) FROM document_paths p WHERE p.source_id = s.id),
+			last_indexed_at = CASE WHEN $2 THEN now() ELSE last_indexed_at END,
+			updated_at = now()
+		WHERE s.id = $1`, sourceID, indexed)
+	if err != nil {
+		return fmt.Errorf("refresh counts of source %d: %w", sourceID, err)
+	}
+	return nil
+}
+
+// Document is a row of documents, for listings.
+type Document struct {
+	ID           string
+	SourceID     *int64
+	Path         string
+	Size         int64
+	MimeType     string
+	Hash         string
+	Status       string
+	ErrorMessage string
+	ChunkCount   int
+	PageCount    int
+	Paths        int
+}
+
+// ListDocuments returns a collection's documents; status filters when set.
+func (s *Store) ListDocuments(ctx context.Context, collectionID, status string, limit, offset int) ([]Document, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	rows, err := s.pool.Query(ctx, `SELECT d.id::text, d.source_id, d.file_path, d.file_size, d.mime_type, d.content_hash,
+			d.status::text, d.error_message, d.chunk_count, d.page_count,
+			(SELECT count(*) FROM document_paths p WHERE p.document_id = d.id)
+		FROM documents d WHERE d.collection_id = $1 AND d.deleted_at IS NULL AND ($2 = '' OR d.status::text = $2)
+		ORDER BY d.file_path LIMIT $3 OFFSET $4`, collectionID, status, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("list documents: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Document, error) {
+		var d Document
+		err := r.Scan(&d.ID, &d.SourceID, &d.Path, &d.Size, &d.MimeType, &d.Hash, &d.Status, &d.ErrorMessage,
+			&d.ChunkCount, &d.PageCount, &d.Paths)
+		return d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list documents: %w", err)
+	}
+	return out, nil
+}
+
+// StoredChunk is a chunk with its embedding, for rebuilding the vector
+// index.
+type StoredChunk struct {
+	DocumentID string
+	SourceID   int64
+	Index      int
+	PointID    string
+	Path       string
+	MimeType   string
+	Modified   time.Time
+	Embedding  []byte
+	Format     string
+}
+
+// ForEachStoredChunk streams a collection's embedded chunks in batches.
+func (s *Store) ForEachStoredChunk(ctx context.Context, collectionID string, batch int, fn func([]StoredChunk) error) error {
+	rows, err := s.pool.Query(ctx, `SELECT k.document_id::text, coalesce(d.source_id, 0), k.chunk_index, k.point_id::text,
+			d.file_path, d.mime_type, coalesce(d.modified_at, 'epoch'), k.embedding, k.embedding_format::text
+		FROM chunks k JOIN documents d ON d.id = k.document_id
+		WHERE k.collection_id = $1 AND k.embedding IS NOT NULL AND d.deleted_at IS NULL`, collectionID)
+	if err != nil {
+		return fmt.Errorf("read chunks of %s: %w", collectionID, err)
+	}
+	defer rows.Close()
+	buf := make([]StoredChunk, 0, batch)
+	for rows.Next() {
+		var c StoredChunk
+		if err := rows.Scan(&c.DocumentID, &c.SourceID, &c.Index, &c.PointID, &c.Path, &c.MimeType, &c.Modified, &c.Embedding, &c.Format); err != nil {
+			return fmt.Errorf("read chunks of %s: %w", collectionID, err)
+		}
+		buf = append(buf, c)
+		if len(buf) == batch {
+			if err := fn(buf); err != nil {
+				return err
+			}
+			buf = make([]StoredChunk, 0, batch)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read chunks of %s: %w", collectionID, err)
+	}
+	if len(buf) > 0 {
+		return fn(buf)
+	}
+	return nil
+}
