@@ -92,12 +92,15 @@ func run() int {
 		logger.Warn("no display found; serving the interface over HTTP instead", "address", cfg.serve)
 	}
 	opts := quarry.Options{
-		Locations:   locs,
-		DatabaseURL: os.Getenv(quarry.EnvDatabaseURL),
-		PGBinaries:  os.Getenv(pgserver.EnvBinaries),
-		Version:     version,
-		Desktop:     desktop,
-		Logger:      logger,
+		Locations:    locs,
+		DatabaseURL:  os.Getenv(quarry.EnvDatabaseURL),
+		PGBinaries:   os.Getenv(pgserver.EnvBinaries),
+		QdrantURL:    os.Getenv(quarry.EnvQdrantURL),
+		QdrantAPIKey: os.Getenv(quarry.EnvQdrantAPIKey),
+		QdrantBinary: os.Getenv(quarry.EnvQdrantBinary),
+		Version:      version,
+		Desktop:      desktop,
+		Logger:       logger,
 	}
 	if desktop {
 		return runDesktop(cfg, opts)

@@ -15,13 +15,26 @@ import (
 
 	"github.com/quarry-search/quarry/backend/locations"
 	"github.com/quarry-search/quarry/backend/pgserver"
+	"github.com/quarry-search/quarry/backend/qdrant"
+	"github.com/quarry-search/quarry/backend/qdrantd"
 	"github.com/quarry-search/quarry/backend/service"
 	"github.com/quarry-search/quarry/backend/store"
+	"github.com/quarry-search/quarry/backend/supervise"
+	"github.com/quarry-search/quarry/backend/vecindex"
 )
 
-// EnvDatabaseURL points Quarry at an external PostgreSQL instead of the
-// embedded one.
-const EnvDatabaseURL = "QUARRY_DATABASE_URL"
+// Environment variables the composition root reads through main.
+const (
+	// EnvDatabaseURL points Quarry at an external PostgreSQL instead of
+	// the embedded one.
+	EnvDatabaseURL = "QUARRY_DATABASE_URL"
+	// EnvQdrantURL and EnvQdrantAPIKey point Quarry at a Qdrant it does
+	// not run (one node or a cluster).
+	EnvQdrantURL    = "QUARRY_QDRANT_URL"
+	EnvQdrantAPIKey = "QUARRY_QDRANT_API_KEY"
+	// EnvQdrantBinary names a Qdrant executable for the managed sidecar.
+	EnvQdrantBinary = "QUARRY_QDRANT_BINARY"
+)
 
 // Options configure one running Quarry.
 type Options struct {
@@ -31,9 +44,16 @@ type Options struct {
 	// PGBinaries is a configured PostgreSQL installation for the embedded
 	// server; empty searches the usual places.
 	PGBinaries string
-	Version    string
-	Desktop    bool
-	Logger     *slog.Logger
+	// QdrantURL and QdrantAPIKey select an external Qdrant; QdrantBinary a
+	// binary for the managed sidecar. With neither, a Qdrant found next to
+	// the app, on PATH or downloaded earlier is managed; failing that the
+	// built-in engine serves vectors.
+	QdrantURL    string
+	QdrantAPIKey string
+	QdrantBinary string
+	Version      string
+	Desktop      bool
+	Logger       *slog.Logger
 }
 
 // Quarry is a started instance.
@@ -44,6 +64,10 @@ type Quarry struct {
 	pgLog  io.Closer
 	store  *store.Store
 	svc    *service.Service
+	sup    *supervise.Supervisor
+	engine qdrantd.Engine
+	qc     *qdrant.Client
+	index  *vecindex.Index
 }
 
 // Start brings every part up. On error, whatever started is stopped.
@@ -82,17 +106,78 @@ func Start(ctx context.Context, opts Options) (_ *Quarry, err error) {
 		dbDesc = "external PostgreSQL " + v
 	}
 	q.logger.Info("database ready", "database", dbDesc, "took", time.Since(t0).Round(time.Millisecond))
+	q.sup = supervise.New(q.logger.With("component", "supervisor"))
+	if err := q.startVectors(ctx); err != nil {
+		return nil, err
+	}
 	q.svc, err = service.New(ctx, q.store, service.Info{
 		Version:      opts.Version,
 		Database:     dbDesc,
-		VectorEngine: "not configured yet",
+		VectorEngine: q.engine.Description,
 		DataDir:      opts.Locations.Base,
 		Desktop:      opts.Desktop,
-	}, q.logger.With("component", "service"))
+	}, q.index, q.logger.With("component", "service"))
 	if err != nil {
 		return nil, err
 	}
 	return q, nil
+}
+
+// startVectors chooses and starts the vector engine, connects to it, and
+// brings it in line with PostgreSQL.
+func (q *Quarry) startVectors(ctx context.Context) error {
+	bundle := ""
+	if exe, err := os.Executable(); err == nil {
+		bundle = filepath.Dir(exe)
+	}
+	log := q.logger.With("component", "vectors")
+	engine, svc, err := qdrantd.Choose(qdrantd.Config{
+		ExternalURL:    q.opts.QdrantURL,
+		ExternalAPIKey: q.opts.QdrantAPIKey,
+		Locate: qdrantd.Locate{
+			BundleDir:   bundle,
+			Configured:  q.opts.QdrantBinary,
+			DownloadDir: filepath.Join(q.opts.Locations.Qdrant, "bin"),
+		},
+		Sidecar: qdrantd.Options{
+			StorageDir:   filepath.Join(q.opts.Locations.Qdrant, "storage"),
+			SnapshotsDir: filepath.Join(q.opts.Locations.Qdrant, "snapshots"),
+			RunDir:       q.opts.Locations.Logs,
+		},
+		Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	q.engine = engine
+	if svc != nil {
+		q.sup.Add("vector engine", svc)
+		if sc, ok := svc.(*qdrantd.Sidecar); ok {
+			select {
+			case <-sc.Ready():
+			case <-time.After(90 * time.Second):
+				return fmt.Errorf("qdrant did not become ready: %+v", sc.State())
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	q.qc, err = qdrant.New(qdrant.Config{URL: engine.Endpoint.URL, APIKey: engine.Endpoint.APIKey, Logger: log})
+	if err != nil {
+		return fmt.Errorf("connect to vector engine: %w", err)
+	}
+	if _, err := q.qc.Health(ctx); err != nil {
+		return fmt.Errorf("vector engine: %w", err)
+	}
+	q.index = vecindex.New(q.qc, q.store, log)
+	t0 := time.Now()
+	if err := q.index.Sync(ctx, engine.Kind == qdrantd.Embedded); err != nil {
+		// Search over a collection that failed to load is incomplete, not
+		// broken; the log says which and why.
+		log.Error("vector index not fully in step with PostgreSQL", "err", err)
+	}
+	log.Info("vector engine ready", "engine", engine.Kind, "took", time.Since(t0).Round(time.Millisecond))
+	return nil
 }
 
 func (q *Quarry) startEmbeddedPostgres() (string, error) {
@@ -130,6 +215,18 @@ func (q *Quarry) Service() *service.Service { return q.svc }
 // Close stops everything, last started first. It is safe to call twice.
 func (q *Quarry) Close() error {
 	var errs []error
+	if q.qc != nil {
+		_ = q.qc.Close()
+		q.qc = nil
+	}
+	if q.sup != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		if err := q.sup.Stop(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		cancel()
+		q.sup = nil
+	}
 	if q.store != nil {
 		q.store.Close()
 		q.store = nil

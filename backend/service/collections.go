@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/quarry-search/quarry/backend/apperr"
 	"github.com/quarry-search/quarry/backend/models"
+	"github.com/quarry-search/quarry/backend/qdrant"
 	"github.com/quarry-search/quarry/backend/store"
 )
 
@@ -103,6 +103,13 @@ func (s *Service) CreateCollection(ctx context.Context, req CreateCollectionRequ
 	if err != nil {
 		return Collection{}, s.storeError("create collection", err, nc.Name)
 	}
+	if s.index != nil {
+		if err := s.index.Ensure(ctx, c); err != nil {
+			// The collection is usable; its vectors are created again
+			// before the first write.
+			s.logger.Warn("create vector collection", "collection", c.ID, "err", err)
+		}
+	}
 	s.logger.Info("collection created", "collection", c.ID, "name", c.Name, "model", c.ModelName)
 	return fromStore(c), nil
 }
@@ -152,15 +159,8 @@ func (s *Service) validateCreate(req CreateCollectionRequest) (store.NewCollecti
 	return store.NewCollection{
 		ID: id, OwnerID: s.localUser, Name: name, Description: desc, ModelName: m.Name,
 		EmbeddingDims: m.Dims, Quantization: q, ChunkSize: size, ChunkOverlap: overlap,
-		VectorCollection: VectorCollectionName(id, m.ShortName, q),
+		VectorCollection: qdrant.PhysicalName(id, m.ShortName, qdrant.Quantization(q), 0),
 	}, nil
-}
-
-// VectorCollectionName is the physical vector collection of a collection:
-// {collection_uuid}_{model_short}_{quant}.
-func VectorCollectionName(id, modelShort, quantization string) string {
-	q := map[string]string{"float32": "f32", "float16": "f16", "int8": "i8"}[quantization]
-	return fmt.Sprintf("%s_%s_%s", id, modelShort, q)
 }
 
 // UpdateCollection renames a collection or changes its description.
@@ -193,8 +193,19 @@ func (s *Service) UpdateCollection(ctx context.Context, id string, req UpdateCol
 
 // DeleteCollection removes a collection and everything in it.
 func (s *Service) DeleteCollection(ctx context.Context, id string) error {
+	c, err := s.store.GetCollection(ctx, id)
+	if err != nil {
+		return s.storeError("delete collection", err, id)
+	}
 	if err := s.store.DeleteCollection(ctx, id, s.actor(ctx)); err != nil {
 		return s.storeError("delete collection", err, id)
+	}
+	if s.index != nil {
+		// PostgreSQL is the truth: once its rows are gone, leftover vectors
+		// are unreachable and removed again by the next start-up sync.
+		if err := s.index.Drop(ctx, c); err != nil {
+			s.logger.Warn("drop vector collection", "collection", id, "err", err)
+		}
 	}
 	s.logger.Info("collection deleted", "collection", id)
 	return nil

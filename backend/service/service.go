@@ -12,6 +12,7 @@ import (
 	"github.com/quarry-search/quarry/backend/apperr"
 	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/store"
+	"github.com/quarry-search/quarry/backend/vecindex"
 )
 
 // Info is what the service reports about the installation it runs in.
@@ -26,13 +27,15 @@ type Info struct {
 // Service implements Quarry's use cases over the store.
 type Service struct {
 	store     *store.Store
+	index     *vecindex.Index
 	logger    *slog.Logger
 	info      Info
 	localUser int64
 }
 
 // New builds the service. The store must be migrated.
-func New(ctx context.Context, st *store.Store, info Info, logger *slog.Logger) (*Service, error) {
+// index may be nil where no vector engine runs (repository-level tests).
+func New(ctx context.Context, st *store.Store, info Info, index *vecindex.Index, logger *slog.Logger) (*Service, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -40,7 +43,7 @@ func New(ctx context.Context, st *store.Store, info Info, logger *slog.Logger) (
 	if err != nil {
 		return nil, fmt.Errorf("new service: %w", err)
 	}
-	return &Service{store: st, logger: logger, info: info, localUser: uid}, nil
+	return &Service{store: st, index: index, logger: logger, info: info, localUser: uid}, nil
 }
 
 type actorKey struct{}

@@ -377,3 +377,60 @@ func (s *Store) ForEachStoredChunk(ctx context.Context, collectionID string, bat
 	}
 	return nil
 }
+
+// ForEachChunkKey streams the (document, chunk index) keys of a
+// collection's embedded chunks in batches.
+func (s *Store) ForEachChunkKey(ctx context.Context, collectionID string, batch int, fn func(docIDs []string, indexes []int) error) error {
+	rows, err := s.pool.Query(ctx, `SELECT k.document_id::text, k.chunk_index FROM chunks k
+		JOIN documents d ON d.id = k.document_id
+		WHERE k.collection_id = $1 AND k.embedding IS NOT NULL AND d.deleted_at IS NULL`, collectionID)
+	if err != nil {
+		return fmt.Errorf("read chunk keys of %s: %w", collectionID, err)
+	}
+	defer rows.Close()
+	var docs []string
+	var idx []int
+	for rows.Next() {
+		var d string
+		var i int
+		if err := rows.Scan(&d, &i); err != nil {
+			return fmt.Errorf("read chunk keys of %s: %w", collectionID, err)
+		}
+		docs, idx = append(docs, d), append(idx, i)
+		if len(docs) == batch {
+			if err := fn(docs, idx); err != nil {
+				return err
+			}
+			docs, idx = nil, nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read chunk keys of %s: %w", collectionID, err)
+	}
+	if len(docs) > 0 {
+		return fn(docs, idx)
+	}
+	return nil
+}
+
+// StoredChunksByKey returns the embedded chunks with the given keys.
+func (s *Store) StoredChunksByKey(ctx context.Context, collectionID string, docIDs []string, indexes []int) ([]StoredChunk, error) {
+	rows, err := s.pool.Query(ctx, `SELECT k.document_id::text, coalesce(d.source_id, 0), k.chunk_index, k.point_id::text,
+			d.file_path, d.mime_type, coalesce(d.modified_at, 'epoch'), k.embedding, k.embedding_format::text
+		FROM unnest($2::uuid[], $3::int[]) AS want(doc, idx)
+		JOIN chunks k ON k.document_id = want.doc AND k.chunk_index = want.idx
+		JOIN documents d ON d.id = k.document_id
+		WHERE k.collection_id = $1 AND k.embedding IS NOT NULL AND d.deleted_at IS NULL`, collectionID, docIDs, indexes)
+	if err != nil {
+		return nil, fmt.Errorf("read chunks of %s: %w", collectionID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (StoredChunk, error) {
+		var c StoredChunk
+		err := r.Scan(&c.DocumentID, &c.SourceID, &c.Index, &c.PointID, &c.Path, &c.MimeType, &c.Modified, &c.Embedding, &c.Format)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read chunks of %s: %w", collectionID, err)
+	}
+	return out, nil
+}

@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -23,6 +24,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/quarry-search/quarry/backend/pgserver"
+	"github.com/quarry-search/quarry/backend/qdrant"
+	"github.com/quarry-search/quarry/backend/qdrant/standin"
 	"github.com/quarry-search/quarry/backend/store"
 )
 
@@ -225,4 +228,30 @@ func withDatabase(raw, db string) string {
 	}
 	u.Path = "/" + db
 	return u.String()
+}
+
+// Vectors returns a client of a vector engine private to the test: the
+// real Qdrant at QUARRY_TEST_QDRANT_URL when set (collections are named
+// uniquely by the caller), else the in-process stand-in over real gRPC.
+func Vectors(t testing.TB) *qdrant.Client {
+	t.Helper()
+	url, key := os.Getenv("QUARRY_TEST_QDRANT_URL"), os.Getenv("QUARRY_TEST_QDRANT_API_KEY")
+	if url == "" {
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := standin.New(standin.Options{})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); _ = srv.Serve(ctx, lis) }()
+		t.Cleanup(func() { cancel(); <-done })
+		url = "http://" + lis.Addr().String()
+	}
+	c, err := qdrant.New(qdrant.Config{URL: url, APIKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
 }

@@ -1,0 +1,89 @@
+package quarry_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/quarry-search/quarry/backend/locations"
+	"github.com/quarry-search/quarry/backend/pgserver"
+	"github.com/quarry-search/quarry/backend/quarry"
+	"github.com/quarry-search/quarry/backend/service"
+	"github.com/quarry-search/quarry/backend/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// reachable returns a data directory the database user can reach when
+// the tests run as root.
+func reachable(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for d := dir; d != "/"; d = filepath.Dir(d) {
+		if st, err := os.Stat(d); err == nil && st.Mode().Perm()&0o005 != 0o005 {
+			_ = os.Chmod(d, st.Mode().Perm()|0o005)
+		}
+	}
+	return filepath.Join(dir, "quarry")
+}
+
+func TestEmbeddedStartStopRestart(t *testing.T) {
+	if _, err := pgserver.ResolveBinaries(os.Getenv(pgserver.EnvBinaries)); err != nil {
+		testenv.Missing(t, "PostgreSQL binaries: %v", err)
+	}
+	opts := quarry.Options{
+		Locations:  locations.New(reachable(t)),
+		PGBinaries: os.Getenv("QUARRY_PG_BINARIES"),
+		Version:    "test",
+		Logger:     testenv.Logger(t),
+	}
+	q, err := quarry.Start(t.Context(), opts)
+	if err != nil {
+		t.Fatalf("cold start: %v", err)
+	}
+	st, _ := q.Service().Status(t.Context())
+	if !strings.HasPrefix(st.Database, "embedded PostgreSQL") || !strings.Contains(st.VectorEngine, "Built-in") {
+		t.Errorf("status = %+v", st)
+	}
+	c, err := q.Service().CreateCollection(t.Context(), service.CreateCollectionRequest{Name: "Kept"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Close(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if err := q.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+
+	q, err = quarry.Start(t.Context(), opts)
+	if err != nil {
+		t.Fatalf("warm start: %v", err)
+	}
+	defer q.Close()
+	got, err := q.Service().GetCollection(t.Context(), c.ID)
+	if err != nil || got.Name != "Kept" {
+		t.Errorf("after restart = %+v, %v", got, err)
+	}
+}
+
+func TestExternalDatabase(t *testing.T) {
+	url := testenv.EmptyDatabase(t)
+	q, err := quarry.Start(t.Context(), quarry.Options{
+		Locations:   locations.New(reachable(t)),
+		DatabaseURL: url,
+		Logger:      testenv.Logger(t),
+	})
+	if err != nil {
+		t.Fatalf("start on an external database: %v", err)
+	}
+	defer q.Close()
+	st, _ := q.Service().Status(t.Context())
+	if !strings.HasPrefix(st.Database, "external PostgreSQL") {
+		t.Errorf("database = %q", st.Database)
+	}
+	if _, err := q.Service().CreateCollection(t.Context(), service.CreateCollectionRequest{Name: "Remote"}); err != nil {
+		t.Error(err)
+	}
+}
