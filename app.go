@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"sync/atomic"
@@ -49,8 +50,16 @@ func (a *App) shutdown(context.Context) {
 
 func (a *App) exitCode() int { return int(a.code.Load()) }
 
-// formatError renders errors for the page as {code, message, field}.
-func formatError(err error) any { return apperr.From(err) }
+// formatError renders errors for the page as the JSON text of {code,
+// message, field}: the Wails runtime wraps what it gets in a JS Error, so
+// structure survives only as text.
+func formatError(err error) any {
+	b, mErr := json.Marshal(apperr.From(err))
+	if mErr != nil {
+		return err.Error()
+	}
+	return string(b)
+}
 
 // Status reports versions and the engines in use.
 func (a *App) Status() (service.Status, error) { return a.svc.Status(a.ctx) }
@@ -111,7 +120,8 @@ const smokeScript = `(async () => {
     const list = await app.ListCollections();
     let rejected = "";
     try { await app.CreateCollection({name: "", description: "", model: "", quantization: "", chunk_size: 0, chunk_overlap: 0}); }
-    catch (e) { rejected = e && e.code; }
+    catch (e) { try { rejected = JSON.parse(e.message).code; } catch (_) { rejected = String(e); } }
+    window.dispatchEvent(new Event("quarry:refresh"));
     window.runtime.EventsEmit("smoke:result", {ok: list.some(x => x.id === c.id) && rejected === "invalid_argument", count: list.length, rejected});
   } catch (e) {
     window.runtime.EventsEmit("smoke:result", {ok: false, error: String((e && e.message) || e)});
@@ -142,7 +152,6 @@ func (a *App) runSmokeTest(ctx context.Context) {
 		a.code.Store(1)
 	}
 	// Let the page re-render and the caller take its screenshot.
-	wruntime.WindowReload(ctx)
 	time.Sleep(time.Duration(smokeLinger()) * time.Second)
 	wruntime.Quit(ctx)
 }

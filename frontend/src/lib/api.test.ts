@@ -1,0 +1,285 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError, createDesktopApi, createHttpApi, toApiError, type FetchFn, type WailsBindings } from './api';
+import { collection } from '../test/fixtures';
+
+describe('toApiError', () => {
+  const cases: { name: string; in: unknown; want: { code: string; message: string; field?: string } }[] = [
+    {
+      name: 'formatter object with field',
+      in: { code: 'invalid_argument', message: 'A collection needs a name.', field: 'name' },
+      want: { code: 'invalid_argument', message: 'A collection needs a name.', field: 'name' },
+    },
+    {
+      name: 'formatter object without field',
+      in: { code: 'not_found', message: 'Not found: x.' },
+      want: { code: 'not_found', message: 'Not found: x.', field: undefined },
+    },
+    {
+      name: 'empty field is no field',
+      in: { code: 'internal', message: 'Boom.', field: '' },
+      want: { code: 'internal', message: 'Boom.', field: undefined },
+    },
+    {
+      name: 'formatter object as JSON text',
+      in: '{"code":"name_taken","message":"Taken.","field":"name"}',
+      want: { code: 'name_taken', message: 'Taken.', field: 'name' },
+    },
+    {
+      name: 'HTTP error envelope',
+      in: { error: { code: 'source_overlap', message: 'Inside /a.', field: 'path' } },
+      want: { code: 'source_overlap', message: 'Inside /a.', field: 'path' },
+    },
+    {
+      name: 'Wails v2.16: Error whose message is the formatter JSON',
+      in: new Error('{"code":"source_exists","message":"/a is already a source.","field":"path"}'),
+      want: { code: 'source_exists', message: '/a is already a source.', field: 'path' },
+    },
+    { name: 'Error with JSON that is no error body', in: new Error('{"x":1}'), want: { code: 'internal', message: '{"x":1}' } },
+    { name: 'plain string', in: 'something broke', want: { code: 'internal', message: 'something broke' } },
+    { name: 'broken JSON text', in: '{nope', want: { code: 'internal', message: '{nope' } },
+    { name: 'Error', in: new TypeError('bad'), want: { code: 'internal', message: 'bad' } },
+    { name: 'null', in: null, want: { code: 'internal', message: 'Something went wrong.' } },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const got = toApiError(c.in);
+      expect(got).toBeInstanceOf(ApiError);
+      expect(got).toBeInstanceOf(Error);
+      expect({ code: got.code, message: got.message, field: got.field }).toEqual({ field: undefined, ...c.want });
+    });
+  }
+
+  it('returns an ApiError unchanged', () => {
+    const e = new ApiError('x', 'y');
+    expect(toApiError(e)).toBe(e);
+  });
+});
+
+interface Seen {
+  url: string;
+  method: string;
+  body?: unknown;
+}
+
+function fakeFetch(reply: (s: Seen) => Response | Promise<Response>, seen: Seen[] = []): FetchFn {
+  return async (url, init) => {
+    const s: Seen = {
+      url,
+      method: init?.method ?? 'GET',
+      body: init?.body ? JSON.parse(String(init.body)) : undefined,
+    };
+    seen.push(s);
+    return reply(s);
+  };
+}
+
+const json = (status: number, v: unknown) =>
+  new Response(JSON.stringify(v), { status, headers: { 'Content-Type': 'application/json' } });
+
+describe('HTTP transport', () => {
+  it('calls the documented endpoints', async () => {
+    const seen: Seen[] = [];
+    const c = collection();
+    const api = createHttpApi(
+      fakeFetch((s) => {
+        if (s.method === 'DELETE') return new Response(null, { status: 204 });
+        if (s.url.endsWith('/sources') && s.method === 'GET') return json(200, []);
+        if (s.url.endsWith('/collections') && s.method === 'GET') return json(200, [c]);
+        if (s.url.endsWith('/sources')) return json(201, { id: 7, path: '/x' });
+        return json(200, c);
+      }, seen),
+    );
+    expect(api.kind).toBe('http');
+    await api.status();
+    await api.listModels();
+    expect(await api.listCollections()).toEqual([c]);
+    await api.getCollection('a b');
+    await api.createCollection({
+      name: 'n',
+      description: '',
+      model: 'm',
+      quantization: 'int8',
+      chunk_size: 64,
+      chunk_overlap: 8,
+    });
+    await api.updateCollection('id1', { name: 'new' });
+    expect(await api.deleteCollection('id1')).toBeUndefined();
+    await api.listSources('id1');
+    await api.addSource('id1', { path: '/x' });
+    expect(await api.removeSource('id1', 7)).toBeUndefined();
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'GET /api/v1/status',
+      'GET /api/v1/models',
+      'GET /api/v1/collections',
+      'GET /api/v1/collections/a%20b',
+      'POST /api/v1/collections',
+      'PATCH /api/v1/collections/id1',
+      'DELETE /api/v1/collections/id1',
+      'GET /api/v1/collections/id1/sources',
+      'POST /api/v1/collections/id1/sources',
+      'DELETE /api/v1/collections/id1/sources/7',
+    ]);
+    expect(seen[4].body).toEqual({
+      name: 'n',
+      description: '',
+      model: 'm',
+      quantization: 'int8',
+      chunk_size: 64,
+      chunk_overlap: 8,
+    });
+    expect(seen[5].body).toEqual({ name: 'new' });
+    expect(seen[8].body).toEqual({ path: '/x' });
+  });
+
+  it('turns null lists into empty ones', async () => {
+    const api = createHttpApi(fakeFetch(() => json(200, null)));
+    expect(await api.listCollections()).toEqual([]);
+    expect(await api.listSources('x')).toEqual([]);
+  });
+
+  it('rejects with the server error body', async () => {
+    const api = createHttpApi(
+      fakeFetch(() => json(409, { error: { code: 'name_taken', message: 'A collection named "a" already exists.', field: 'name' } })),
+    );
+    const err = await api.createCollection({ name: 'a' } as never).catch((e) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ code: 'name_taken', field: 'name', message: 'A collection named "a" already exists.' });
+  });
+
+  it('explains a non-JSON error', async () => {
+    const api = createHttpApi(fakeFetch(() => new Response('upstream down', { status: 502, statusText: 'Bad Gateway' })));
+    const err = await api.status().catch((e) => e);
+    expect(err).toMatchObject({ code: 'internal' });
+    expect(err.message).toContain('502');
+    expect(err.message).toContain('upstream down');
+  });
+
+  it('maps an unknown 404 to not_found', async () => {
+    const api = createHttpApi(fakeFetch(() => new Response('', { status: 404 })));
+    await expect(api.getCollection('x')).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('reports an unreachable server', async () => {
+    const api = createHttpApi(async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    await expect(api.listCollections()).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('has no folder picker', async () => {
+    await expect(createHttpApi(fakeFetch(() => json(200, {}))).pickDirectory()).rejects.toMatchObject({
+      code: 'unsupported',
+    });
+  });
+});
+
+function bindings(over: Partial<WailsBindings> = {}): WailsBindings {
+  const ok = async () => ({});
+  return {
+    Status: ok,
+    ListModels: async () => null,
+    ListCollections: async () => null,
+    GetCollection: ok,
+    CreateCollection: ok,
+    UpdateCollection: ok,
+    DeleteCollection: async () => undefined,
+    ListSources: async () => null,
+    AddSource: ok,
+    RemoveSource: async () => undefined,
+    PickDirectory: async () => '',
+    ...over,
+  };
+}
+
+describe('desktop transport', () => {
+  it('passes arguments through to the bindings', async () => {
+    const seen: unknown[][] = [];
+    const api = createDesktopApi(
+      bindings({
+        UpdateCollection: async (...a) => {
+          seen.push(a);
+          return collection({ name: 'B' });
+        },
+        RemoveSource: async (...a) => {
+          seen.push(a);
+        },
+      }),
+    );
+    expect(api.kind).toBe('desktop');
+    expect((await api.updateCollection('id1', { name: 'B' })).name).toBe('B');
+    await api.removeSource('id1', 3);
+    expect(seen).toEqual([
+      ['id1', { name: 'B' }],
+      ['id1', 3],
+    ]);
+  });
+
+  it('turns Go nil slices into empty lists', async () => {
+    const api = createDesktopApi(bindings());
+    expect(await api.listCollections()).toEqual([]);
+    expect(await api.listModels()).toEqual([]);
+    expect(await api.listSources('x')).toEqual([]);
+  });
+
+  it('rejects with the error formatter object as ApiError', async () => {
+    const api = createDesktopApi(
+      bindings({
+        AddSource: () => Promise.reject({ code: 'not_a_directory', message: '/etc/passwd is a file.', field: 'path' }),
+      }),
+    );
+    const err = await api.addSource('c', { path: '/etc/passwd' }).catch((e) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ code: 'not_a_directory', message: '/etc/passwd is a file.', field: 'path' });
+  });
+
+  it('reads the formatter JSON from the Error the Wails runtime rejects with', async () => {
+    const api = createDesktopApi(
+      bindings({
+        // What runtime/desktop/calls.js does with message.error.
+        CreateCollection: () => Promise.reject(new Error(JSON.stringify({ code: 'name_taken', message: 'Taken.', field: 'name' }))),
+      }),
+    );
+    await expect(api.createCollection({} as never)).rejects.toMatchObject({ code: 'name_taken', message: 'Taken.', field: 'name' });
+  });
+
+  it('rejects with a plain string as an internal ApiError', async () => {
+    const api = createDesktopApi(bindings({ Status: () => Promise.reject('runtime gone') }));
+    await expect(api.status()).rejects.toMatchObject({ code: 'internal', message: 'runtime gone' });
+  });
+
+  it('catches synchronous throws (e.g. no bridge)', async () => {
+    const api = createDesktopApi(
+      bindings({
+        ListCollections: () => {
+          throw new TypeError("Cannot read properties of undefined (reading 'main')");
+        },
+      }),
+    );
+    await expect(api.listCollections()).rejects.toBeInstanceOf(ApiError);
+  });
+
+  it('reports a cancelled folder picker as empty', async () => {
+    expect(await createDesktopApi(bindings({ PickDirectory: async () => '' })).pickDirectory()).toBe('');
+    expect(await createDesktopApi(bindings({ PickDirectory: async () => '/home/a' })).pickDirectory()).toBe('/home/a');
+  });
+
+  it('forwards file drops from the runtime', () => {
+    let cb: ((x: number, y: number, paths: string[]) => void) | undefined;
+    let useTarget: boolean | undefined;
+    let off = 0;
+    const api = createDesktopApi(bindings(), {
+      OnFileDrop: (c, u) => {
+        cb = c;
+        useTarget = u;
+      },
+      OnFileDropOff: () => off++,
+    });
+    const got: string[][] = [];
+    const stop = api.onFileDrop!((p) => got.push(p));
+    cb!(10, 20, ['/a', '/b']);
+    expect(got).toEqual([['/a', '/b']]);
+    expect(useTarget).toBe(false);
+    stop();
+    expect(off).toBe(1);
+  });
+});

@@ -1,0 +1,235 @@
+// The one interface the UI talks to, and its two transports: the Wails
+// bindings inside the desktop window, and fetch against /api/v1 when the UI
+// is served over HTTP. Both reject with ApiError.
+
+import type {
+  AddSourceRequest,
+  Collection,
+  CreateCollectionRequest,
+  ErrorBody,
+  Model,
+  Source,
+  Status,
+  UpdateCollectionRequest,
+} from './types';
+
+export interface Api {
+  /** 'desktop' inside the Wails window, 'http' in a browser. */
+  readonly kind: 'desktop' | 'http';
+  status(): Promise<Status>;
+  listModels(): Promise<Model[]>;
+  listCollections(): Promise<Collection[]>;
+  getCollection(id: string): Promise<Collection>;
+  createCollection(req: CreateCollectionRequest): Promise<Collection>;
+  updateCollection(id: string, req: UpdateCollectionRequest): Promise<Collection>;
+  deleteCollection(id: string): Promise<void>;
+  listSources(collectionId: string): Promise<Source[]>;
+  addSource(collectionId: string, req: AddSourceRequest): Promise<Source>;
+  removeSource(collectionId: string, sourceId: number): Promise<void>;
+  /** Opens the native folder picker; '' when cancelled. Desktop only. */
+  pickDirectory(): Promise<string>;
+  /**
+   * Calls back with the paths of files and folders dropped on the window.
+   * Desktop only (a browser never reveals a dropped folder's path).
+   * Returns a function that stops listening.
+   */
+  onFileDrop?(callback: (paths: string[]) => void): () => void;
+}
+
+export class ApiError extends Error {
+  readonly code: string;
+  readonly field?: string;
+
+  constructor(code: string, message: string, field?: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    if (field) this.field = field;
+  }
+}
+
+function isErrorBody(v: unknown): v is ErrorBody {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as ErrorBody).code === 'string' &&
+    typeof (v as ErrorBody).message === 'string'
+  );
+}
+
+function fromBody(b: ErrorBody): ApiError {
+  return new ApiError(b.code, b.message, typeof b.field === 'string' && b.field ? b.field : undefined);
+}
+
+/**
+ * Turns anything a transport may throw into an ApiError: the Go error
+ * formatter's {code, message, field} (as an object, as JSON text, or as
+ * the JSON message of an Error, which is how Wails v2.16 delivers it), an
+ * HTTP error body, or a plain Error or string.
+ */
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  if (isErrorBody(e)) return fromBody(e);
+  if (typeof e === 'object' && e !== null && isErrorBody((e as { error?: unknown }).error)) {
+    return fromBody((e as { error: ErrorBody }).error);
+  }
+  if (typeof e === 'string') {
+    const s = e.trim();
+    if (s.startsWith('{')) {
+      try {
+        return toApiError(JSON.parse(s));
+      } catch {
+        // not JSON after all: fall through and show the text
+      }
+    }
+    return new ApiError('internal', s || 'Something went wrong.');
+  }
+  if (e instanceof Error) {
+    // Wails v2 rejects with new Error(formatted): the Go error formatter
+    // therefore sends its {code, message, field} as JSON text.
+    const m = e.message.trim();
+    if (m.startsWith('{')) {
+      try {
+        const parsed: unknown = JSON.parse(m);
+        if (isErrorBody(parsed)) return fromBody(parsed);
+      } catch {
+        // not JSON: show the text
+      }
+    }
+    return new ApiError('internal', m || 'Something went wrong.');
+  }
+  return new ApiError('internal', 'Something went wrong.');
+}
+
+async function guard<T>(p: () => Promise<T>): Promise<T> {
+  try {
+    return await p();
+  } catch (e) {
+    throw toApiError(e);
+  }
+}
+
+// --- HTTP ---------------------------------------------------------------
+
+export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
+
+function codeForStatus(status: number): string {
+  if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
+  if (status >= 400 && status < 500) return 'invalid_argument';
+  return 'internal';
+}
+
+/** An Api over fetch to `${base}/api/v1`. */
+export function createHttpApi(fetchFn: FetchFn = (i, init) => fetch(i, init), base = ''): Api {
+  const root = `${base}/api/v1`;
+
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const init: RequestInit = { method, headers: { Accept: 'application/json' } };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers = { ...init.headers, 'Content-Type': 'application/json' };
+    }
+    let res: Response;
+    try {
+      res = await fetchFn(root + path, init);
+    } catch {
+      throw new ApiError('unavailable', 'Quarry cannot be reached. Is it still running?');
+    }
+    if (res.status === 204) return undefined as T;
+    const text = await res.text().catch(() => '');
+    let parsed: unknown = undefined;
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+    }
+    if (!res.ok) {
+      const err = (parsed as { error?: unknown } | undefined)?.error;
+      if (isErrorBody(err)) throw fromBody(err);
+      const detail = text && parsed === undefined ? `: ${text.trim().slice(0, 200)}` : '';
+      throw new ApiError(
+        codeForStatus(res.status),
+        `The server answered ${res.status}${res.statusText ? ' ' + res.statusText : ''}${detail}.`,
+      );
+    }
+    if (parsed === undefined && text) {
+      throw new ApiError('internal', 'The server sent a reply that is not JSON.');
+    }
+    return parsed as T;
+  }
+
+  const seg = encodeURIComponent;
+  return {
+    kind: 'http',
+    status: () => call('GET', '/status'),
+    listModels: () => call<Model[] | null>('GET', '/models').then((v) => v ?? []),
+    listCollections: () => call<Collection[] | null>('GET', '/collections').then((v) => v ?? []),
+    getCollection: (id) => call('GET', `/collections/${seg(id)}`),
+    createCollection: (req) => call('POST', '/collections', req),
+    updateCollection: (id, req) => call('PATCH', `/collections/${seg(id)}`, req),
+    deleteCollection: (id) => call('DELETE', `/collections/${seg(id)}`),
+    listSources: (cid) => call<Source[] | null>('GET', `/collections/${seg(cid)}/sources`).then((v) => v ?? []),
+    addSource: (cid, req) => call('POST', `/collections/${seg(cid)}/sources`, req),
+    removeSource: (cid, sid) => call('DELETE', `/collections/${seg(cid)}/sources/${sid}`),
+    pickDirectory: () =>
+      Promise.reject(new ApiError('unsupported', 'The folder picker is only available in the desktop app; type the folder’s path instead.')),
+  };
+}
+
+// --- Desktop (Wails) ----------------------------------------------------
+
+/**
+ * The generated bindings (wailsjs/go/main/App.js), by the Go method names.
+ * Typed loosely so the generated model classes fit without a cast.
+ */
+export interface WailsBindings {
+  Status(): Promise<unknown>;
+  ListModels(): Promise<unknown>;
+  ListCollections(): Promise<unknown>;
+  GetCollection(id: string): Promise<unknown>;
+  CreateCollection(req: CreateCollectionRequest): Promise<unknown>;
+  UpdateCollection(id: string, req: UpdateCollectionRequest): Promise<unknown>;
+  DeleteCollection(id: string): Promise<unknown>;
+  ListSources(collectionId: string): Promise<unknown>;
+  AddSource(collectionId: string, req: AddSourceRequest): Promise<unknown>;
+  RemoveSource(collectionId: string, sourceId: number): Promise<unknown>;
+  PickDirectory(): Promise<unknown>;
+}
+
+/** The parts of the Wails runtime (wailsjs/runtime) the UI uses. */
+export interface WailsRuntime {
+  OnFileDrop(callback: (x: number, y: number, paths: string[]) => void, useDropTarget: boolean): void;
+  OnFileDropOff(): void;
+}
+
+/** An Api over the Wails bindings. */
+export function createDesktopApi(b: WailsBindings, rt?: WailsRuntime): Api {
+  const w = <T>(p: () => Promise<unknown>) => guard(p) as Promise<T>;
+  // Go renders nil slices as null.
+  const list = <T>(p: () => Promise<unknown>) => guard(p).then((v) => (v ?? []) as T[]);
+  const api: Api = {
+    kind: 'desktop',
+    status: () => w(() => b.Status()),
+    listModels: () => list(() => b.ListModels()),
+    listCollections: () => list(() => b.ListCollections()),
+    getCollection: (id) => w(() => b.GetCollection(id)),
+    createCollection: (req) => w(() => b.CreateCollection(req)),
+    updateCollection: (id, req) => w(() => b.UpdateCollection(id, req)),
+    deleteCollection: (id) => w<void>(() => b.DeleteCollection(id)).then(() => undefined),
+    listSources: (cid) => list(() => b.ListSources(cid)),
+    addSource: (cid, req) => w(() => b.AddSource(cid, req)),
+    removeSource: (cid, sid) => w<void>(() => b.RemoveSource(cid, sid)).then(() => undefined),
+    pickDirectory: () => w<unknown>(() => b.PickDirectory()).then((v) => (typeof v === 'string' ? v : '')),
+  };
+  if (rt) {
+    api.onFileDrop = (callback) => {
+      // useDropTarget=false: a drop anywhere on the window counts.
+      rt.OnFileDrop((_x, _y, paths) => callback(paths ?? []), false);
+      return () => rt.OnFileDropOff();
+    };
+  }
+  return api;
+}
