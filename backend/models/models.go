@@ -138,37 +138,76 @@ func stFiles(pooling File, extra ...File) []File {
 	return append(fs, extra...)
 }
 
-// onnxPair is the fp32/int8 pair published for transformers.js; every
-// registered transformer has one under the same layout.
-func onnxPair(repo string) []Variant {
+// onnxPair is the fp32/int8 pair published for transformers.js at one
+// commit of repo; every registered transformer has one under the same
+// layout. fp32 and int8 carry the size and digest of each file at that
+// commit, or nothing where no pin could be confirmed yet.
+func onnxPair(repo, revision string, fp32, int8 File) []Variant {
+	fp32.Repo, fp32.Revision, fp32.Path = repo, revision, "onnx/model.onnx"
+	int8.Repo, int8.Revision, int8.Path = repo, revision, "onnx/model_quantized.onnx"
 	return []Variant{
-		{Name: VariantFP32, ONNX: File{Repo: repo, Revision: "main", Path: "onnx/model.onnx"}},
-		{Name: VariantInt8, ONNX: File{Repo: repo, Revision: "main", Path: "onnx/model_quantized.onnx"}},
+		{Name: VariantFP32, ONNX: fp32},
+		{Name: VariantInt8, ONNX: int8},
 	}
 }
 
 const bgeInstruction = "Represent this sentence for searching relevant passages: "
 
+// Pins. A revision is a Hugging Face commit; a file's size and sha256 are
+// those of its bytes at that commit (for LFS files, the pointer's size and
+// oid). Each value was taken from public material that records it, named in
+// the comment beside it; none is guessed. A file left without a digest has
+// no such record yet and is hashed on first download instead.
 var registry = []Model{
 	{
 		Name: "bge-small-en-v1.5", ShortName: "bgesmall", DisplayName: "BGE small (English)",
 		Description: "Strong, small English model; the default.",
 		Dims:        384, MaxSeqLen: 512, DefaultChunkSize: 256, DefaultChunkOverlap: 32, Default: true,
+		// BAAI/bge-small-en-v1.5@5c38ec7c: pinned together with the digests
+		// below by github.com/Blueturboguy07/jobleft (model files with sizes)
+		// and by other public fetch scripts (a "Taxonomy-CI" BGE_SMALL_EN
+		// profile; a ModelPin BGE_SMALL_EN_V15).
 		Kind: KindTransformer, Repo: "BAAI/bge-small-en-v1.5", Revision: "5c38ec7c405ec4b44b94cc5a9bb96e735b38267a",
 		License: "MIT", Languages: "en",
 		Pooling: PoolingCLS, Normalize: true, QueryPrefix: bgeInstruction,
-		Files:    stFiles(File{Path: "1_Pooling/config.json", Optional: true}),
-		Variants: onnxPair("Xenova/bge-small-en-v1.5"),
+		Files: []File{
+			// jobleft and the Taxonomy-CI profile, both at 5c38ec7c.
+			{Path: "config.json", Size: 743, SHA256: "094f8e891b932f2000c92cfc663bac4c62069f5d8af5b5278c4306aef3084750"},
+			// Taxonomy-CI profile and ModelPin BGE_SMALL_EN_V15 (711,396 bytes), at 5c38ec7c.
+			{Path: "tokenizer.json", Size: 711396, SHA256: "d241a60d5e8f04cc1b2b3e9ef7a4921b27bf526d9f6050ab90f9267a1f9e5c66"},
+			// jobleft (366 bytes) and the Taxonomy-CI profile, at 5c38ec7c.
+			{Path: "tokenizer_config.json", Size: 366, SHA256: "9261e7d79b44c8195c1cada2b453e55b00aeb81e907a6664974b4d7776172ab3"},
+			// Taxonomy-CI profile at 5c38ec7c; the same bytes are 125 long in
+			// Xenova/bge-small-en-v1.5 (fetch-embedding-model.sh).
+			{Path: "special_tokens_map.json", Size: 125, SHA256: "b6d346be366a7d1d48332dbc9fdf3bf8960b5d879522b7799ddba59e76237ee3", Optional: true},
+			// jobleft at 5c38ec7c; the standard BERT uncased vocabulary, the
+			// same bytes as all-MiniLM-L6-v2's vocab.txt below.
+			{Path: "vocab.txt", Size: 231508, SHA256: "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3", Optional: true},
+			// Not found in any public record yet.
+			{Path: "modules.json", Optional: true},
+			{Path: "sentence_bert_config.json", Optional: true},
+			{Path: "config_sentence_transformers.json", Optional: true},
+			{Path: "1_Pooling/config.json", Optional: true},
+		},
+		// Xenova/bge-small-en-v1.5@ea104dac: both files with sizes in a public
+		// fetch-embedding-model.sh (fp32) and in an asphodel model manifest, a
+		// "proof-model" snapshot taken from the HF tree API and the Natively
+		// model catalog (int8), all at ea104dac. BAAI's own onnx/model.onnx at
+		// 5c38ec7c has the same fp32 digest.
+		Variants: onnxPair("Xenova/bge-small-en-v1.5", "ea104dacec62c0de699686887e3f920caeb4f3e3",
+			File{Size: 133093490, SHA256: "828e1496d7fabb79cfa4dcd84fa38625c0d3d21da474a00f08db0f559940cf35"},
+			File{Size: 34014426, SHA256: "6c9c6101a956d62dfb5e7190c538226c0c5bb9cb27b651234b6df063ee7dbfe4"}),
 	},
 	{
 		Name: "all-MiniLM-L6-v2", ShortName: "minilml6", DisplayName: "MiniLM L6 (English)",
 		Description: "Fastest general English model.",
 		Dims:        384, MaxSeqLen: 256, DefaultChunkSize: 200, DefaultChunkOverlap: 24,
-		Kind: KindTransformer, Repo: "sentence-transformers/all-MiniLM-L6-v2", Revision: "main",
+		// sentence-transformers/all-MiniLM-L6-v2@1110a243: public manifests
+		// pin all nine files below at this commit with exactly these digests
+		// (and these sizes); they also match the copies in shared/models.
+		Kind: KindTransformer, Repo: "sentence-transformers/all-MiniLM-L6-v2", Revision: "1110a243fdf4706b3f48f1d95db1a4f5529b4d41",
 		License: "Apache-2.0", Languages: "en",
 		Pooling: PoolingMean, Normalize: true,
-		// Digests of the tokenizer and sentence-transformers files as
-		// published; the weights are not pinned yet.
 		Files: []File{
 			{Path: "config.json", Size: 612, SHA256: "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41"},
 			{Path: "tokenizer.json", Size: 466247, SHA256: "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"},
@@ -180,33 +219,60 @@ var registry = []Model{
 			{Path: "config_sentence_transformers.json", Size: 116, SHA256: "061ca9d39661d6c6d6de5ba27f79a1cd5770ea247f8d46412a68a498dc5ac9f3", Optional: true},
 			{Path: "1_Pooling/config.json", Size: 190, SHA256: "4be450dde3b0273bb9787637cfbd28fe04a7ba6ab9d36ac48e92b11e350ffc23", Optional: true},
 		},
-		Variants: onnxPair("Xenova/all-MiniLM-L6-v2"),
+		// Xenova/all-MiniLM-L6-v2@751bff37: fp32 is the LFS pointer in
+		// github.com/christopher-besch/homepage
+		// models/Xenova/all-MiniLM-L6-v2/onnx/model.onnx and is pinned at
+		// 751bff37 with its size by public manifests; int8 is pinned at
+		// 751bff37 by several (with its size in a THE-1122 model-info
+		// catalog and a semantic-engine manifest; also a Dockerfile and a
+		// PowerShell fetch script).
+		Variants: onnxPair("Xenova/all-MiniLM-L6-v2", "751bff37182d3f1213fa05d7196b954e230abad9",
+			File{Size: 90387606, SHA256: "759c3cd2b7fe7e93933ad23c4c9181b7396442a2ed746ec7c1d46192c469c46e"},
+			File{Size: 22972370, SHA256: "afdb6f1a0e45b715d0bb9b11772f032c399babd23bfc31fed1c170afc848bdb1"}),
 	},
 	{
 		Name: "e5-small-v2", ShortName: "e5small", DisplayName: "E5 small v2 (English)",
 		Description: "English model trained with query/passage prefixes.",
 		Dims:        384, MaxSeqLen: 512, DefaultChunkSize: 256, DefaultChunkOverlap: 32,
-		Kind: KindTransformer, Repo: "intfloat/e5-small-v2", Revision: "main",
+		// intfloat/e5-small-v2@ffb93f3b: the commit pinned by many public
+		// projects; no public record of its files' digests was found yet.
+		Kind: KindTransformer, Repo: "intfloat/e5-small-v2", Revision: "ffb93f3bd4047442299a41ebb6fa998a38507c52",
 		License: "MIT", Languages: "en",
 		Pooling: PoolingMean, Normalize: true, QueryPrefix: "query: ", DocumentPrefix: "passage: ",
-		Files:    stFiles(File{Path: "1_Pooling/config.json", Optional: true}),
-		Variants: onnxPair("Xenova/e5-small-v2"),
+		Files: stFiles(File{Path: "1_Pooling/config.json", Optional: true}),
+		// Xenova/e5-small-v2@02af7998: int8 with its size in the Natively
+		// model catalog at 02af7998, the same digest in a Go provision
+		// package; fp32 not found yet.
+		Variants: onnxPair("Xenova/e5-small-v2", "02af79985278377e65c724a76275707cb0333c70",
+			File{},
+			File{Size: 34014367, SHA256: "7d9092cb25f2bd1c023b7e8d2aa459044a02030ac880e5a59fdaf27af69f1ded"}),
 	},
 	{
 		Name: "gte-small", ShortName: "gtesmall", DisplayName: "GTE small (English)",
 		Description: "Small general-purpose English model.",
 		Dims:        384, MaxSeqLen: 512, DefaultChunkSize: 256, DefaultChunkOverlap: 32,
-		Kind: KindTransformer, Repo: "thenlper/gte-small", Revision: "main",
+		// thenlper/gte-small@c20abe89: pinned by a public Nix fetchgit (with
+		// its hash) and by public embedding-model test specs; no public
+		// record of its files' digests was found yet.
+		Kind: KindTransformer, Repo: "thenlper/gte-small", Revision: "c20abe89ac0cdf484944ebdc26ecaaa1bfc9cf89",
 		License: "MIT", Languages: "en",
 		Pooling: PoolingMean, Normalize: true,
-		Files:    stFiles(File{Path: "1_Pooling/config.json", Optional: true}),
-		Variants: onnxPair("Xenova/gte-small"),
+		Files: stFiles(File{Path: "1_Pooling/config.json", Optional: true}),
+		// Xenova/gte-small@5927d172: int8 with its size in the Natively model
+		// catalog at 5927d172 and in another public catalog; fp32 not found
+		// yet.
+		Variants: onnxPair("Xenova/gte-small", "5927d1727bb12db490052a1b33265ad78058de08",
+			File{},
+			File{Size: 34014426, SHA256: "18dec105109b6004369799ca4761fb8fb413c64172c02147bcfac186b5c5f6cb"}),
 	},
 	{
 		Name: "multilingual-e5-small", ShortName: "me5small", DisplayName: "Multilingual E5 small",
 		Description: "About 100 languages.",
 		Dims:        384, MaxSeqLen: 512, DefaultChunkSize: 256, DefaultChunkOverlap: 32,
-		Kind: KindTransformer, Repo: "intfloat/multilingual-e5-small", Revision: "main",
+		// intfloat/multilingual-e5-small@fd1525a9: the commit pinned by many
+		// public projects; no public record of its root files' digests was
+		// found yet.
+		Kind: KindTransformer, Repo: "intfloat/multilingual-e5-small", Revision: "fd1525a9fd15316a2d503bf26ab031a61d056e98",
 		License: "MIT", Languages: "multi",
 		Pooling: PoolingMean, Normalize: true, QueryPrefix: "query: ", DocumentPrefix: "passage: ",
 		Files: []File{
@@ -218,7 +284,13 @@ var registry = []Model{
 			{Path: "sentence_bert_config.json", Optional: true},
 			{Path: "1_Pooling/config.json", Optional: true},
 		},
-		Variants:    onnxPair("Xenova/multilingual-e5-small"),
+		// Xenova/multilingual-e5-small@761b726d: int8 pinned at 761b726d by
+		// several public projects (a fetch_models.sh, a model installer's
+		// EXPECTED_FILES, a C# model-catalog test with its size); fp32 not
+		// found yet.
+		Variants: onnxPair("Xenova/multilingual-e5-small", "761b726dd34fb83930e26aab4e9ac3899aa1fa78",
+			File{},
+			File{Size: 118308185, SHA256: "f80102d3f2a1229f387d3c81909990d8945513e347b0eab049f7de3c6f98c193"}),
 		Unavailable: "needs the SentencePiece (Unigram) tokenizer, not implemented yet",
 	},
 	{

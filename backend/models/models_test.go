@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -357,6 +359,13 @@ func TestDownload(t *testing.T) {
 
 func TestImport(t *testing.T) {
 	mini, _ := Lookup("all-MiniLM-L6-v2")
+	// The stand-in weights below are random, so they cannot match the
+	// pinned int8 digest; keep the pins of the tokenizer and
+	// sentence-transformers files, drop the weights' (on a copy).
+	mini.Variants = slices.Clone(mini.Variants)
+	for i := range mini.Variants {
+		mini.Variants[i].ONNX.Size, mini.Variants[i].ONNX.SHA256 = 0, ""
+	}
 	src := t.TempDir()
 	// A user's folder: the real MiniLM files plus weights at the top level.
 	if _, err := Import(t.Context(), Model{Name: "copy"}, "", sharedModel(t, "all-MiniLM-L6-v2"), src, nil); err != nil {
@@ -382,6 +391,12 @@ func TestImport(t *testing.T) {
 		t.Errorf("ReadSpec after import: %v", err)
 	}
 
+	t.Run("unpinned weights", func(t *testing.T) {
+		pinned, _ := Lookup("all-MiniLM-L6-v2")
+		if _, err := Import(t.Context(), pinned, VariantInt8, src, t.TempDir(), nil); !errors.Is(err, ErrChecksum) {
+			t.Errorf("random weights under the registry's pins: err = %v, want ErrChecksum", err)
+		}
+	})
 	t.Run("tampered file", func(t *testing.T) {
 		vocab := filepath.Join(src, "vocab.txt")
 		orig, _ := os.ReadFile(vocab)
@@ -397,4 +412,78 @@ func TestImport(t *testing.T) {
 			t.Errorf("err = %v, want ErrFileMissing", err)
 		}
 	})
+}
+
+var (
+	hex40 = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	hex64 = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// TestPins checks the form of every pin and that the models whose files
+// are all on record are pinned end to end.
+func TestPins(t *testing.T) {
+	for _, m := range List() {
+		if m.Kind != KindTransformer {
+			continue
+		}
+		t.Run(m.Name, func(t *testing.T) {
+			if !hex40.MatchString(m.Revision) {
+				t.Errorf("revision %q is not a commit", m.Revision)
+			}
+			files := slices.Clone(m.Files)
+			for _, v := range m.Variants {
+				if !hex40.MatchString(v.ONNX.Revision) || v.ONNX.Repo == "" {
+					t.Errorf("variant %s: repo %q revision %q", v.Name, v.ONNX.Repo, v.ONNX.Revision)
+				}
+				files = append(files, v.ONNX)
+			}
+			seen := map[string]bool{}
+			for _, f := range files {
+				key := f.Repo + "/" + f.Path
+				if seen[key] {
+					t.Errorf("file %s listed twice", key)
+				}
+				seen[key] = true
+				if f.SHA256 == "" {
+					continue
+				}
+				if !hex64.MatchString(f.SHA256) {
+					t.Errorf("file %s: sha256 %q is not lowercase hex", f.Path, f.SHA256)
+				}
+				if f.Size <= 0 {
+					t.Errorf("file %s: pinned digest without a size", f.Path)
+				}
+			}
+		})
+	}
+	for _, name := range []string{"bge-small-en-v1.5", "all-MiniLM-L6-v2"} {
+		m, _ := Lookup(name)
+		for _, v := range []string{VariantFP32, VariantInt8} {
+			if !m.Pinned(v) {
+				t.Errorf("%s %s is not pinned", name, v)
+			}
+		}
+	}
+}
+
+// TestSharedMiniLMMatchesPins hashes the real MiniLM files in the shared
+// folder against the registry's pins.
+func TestSharedMiniLMMatchesPins(t *testing.T) {
+	dir := sharedModel(t, "all-MiniLM-L6-v2")
+	m, _ := Lookup("all-MiniLM-L6-v2")
+	for _, f := range m.Files {
+		p := filepath.Join(dir, filepath.FromSlash(f.Path))
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Errorf("%s: %v", f.Path, err)
+			continue
+		}
+		sum, err := FileSHA256(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Size() != f.Size || sum != f.SHA256 {
+			t.Errorf("%s: %d bytes sha256 %s, pinned %d bytes sha256 %s", f.Path, st.Size(), sum, f.Size, f.SHA256)
+		}
+	}
 }
