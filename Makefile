@@ -52,8 +52,8 @@ test-smoke: ## desktop smoke test under Xvfb only
 test-e2e: ## browser end-to-end tests only
 	@build/scripts/test.sh e2e
 
-bench: setup ## benchmarks: startup and the parts' throughput (prints medians and ratios)
-	@build/scripts/bench.sh
+bench: setup ## benchmarks: start-up, embedder, vector index (prints medians and ratios; BENCH=startup|embedder|vectors)
+	@build/scripts/bench.sh $(or $(BENCH),all)
 
 lint: ## gofmt, go vet, staticcheck, and generated bindings up to date
 	@build/scripts/lint.sh

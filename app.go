@@ -11,7 +11,6 @@ import (
 	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/quarry-search/quarry/backend/apperr"
-	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/quarry"
 	"github.com/quarry-search/quarry/backend/service"
 )
@@ -26,6 +25,8 @@ type App struct {
 	logger *slog.Logger
 	smoke  bool
 	code   atomic.Int32
+
+	stopEvents func()
 }
 
 // NewApp binds a started Quarry to the window.
@@ -33,7 +34,18 @@ func NewApp(q *quarry.Quarry, logger *slog.Logger, smoke bool) *App {
 	return &App{q: q, svc: q.Service(), logger: logger, smoke: smoke}
 }
 
-func (a *App) startup(ctx context.Context) { a.ctx = ctx }
+func (a *App) startup(ctx context.Context) {
+	a.ctx = ctx
+	// Forward the service's events to the page: progress and changes
+	// arrive as Wails events named after their topics.
+	ch, stop := a.svc.Events()
+	a.stopEvents = stop
+	go func() {
+		for e := range ch {
+			wruntime.EventsEmit(ctx, e.Topic, e.Data)
+		}
+	}()
+}
 
 func (a *App) domReady(ctx context.Context) {
 	if a.smoke {
@@ -42,6 +54,9 @@ func (a *App) domReady(ctx context.Context) {
 }
 
 func (a *App) shutdown(context.Context) {
+	if a.stopEvents != nil {
+		a.stopEvents()
+	}
 	if err := a.q.Close(); err != nil {
 		a.logger.Error("shutdown", "err", err)
 		a.code.Store(1)
@@ -65,7 +80,12 @@ func formatError(err error) any {
 func (a *App) Status() (service.Status, error) { return a.svc.Status(a.ctx) }
 
 // ListModels returns the registered embedding models.
-func (a *App) ListModels() ([]models.Model, error) { return a.svc.ListModels(a.ctx) }
+func (a *App) ListModels() ([]service.ModelInfo, error) { return a.svc.ListModels(a.ctx) }
+
+// ImportModel installs a model from folders on this machine.
+func (a *App) ImportModel(req service.ImportModelRequest) (service.ModelInfo, error) {
+	return a.svc.ImportModel(a.ctx, req)
+}
 
 // ListCollections returns every collection with its counts.
 func (a *App) ListCollections() ([]service.Collection, error) { return a.svc.ListCollections(a.ctx) }
@@ -101,6 +121,31 @@ func (a *App) AddSource(collectionID string, req service.AddSourceRequest) (serv
 // RemoveSource removes a folder from a collection.
 func (a *App) RemoveSource(collectionID string, sourceID int64) error {
 	return a.svc.RemoveSource(a.ctx, collectionID, sourceID)
+}
+
+// RescanCollection indexes what is new or changed in a collection's folders.
+func (a *App) RescanCollection(id string) (service.Operation, error) {
+	return a.svc.RescanCollection(a.ctx, id)
+}
+
+// ListOperations returns a collection's newest operations.
+func (a *App) ListOperations(collectionID string) ([]service.Operation, error) {
+	return a.svc.ListOperations(a.ctx, collectionID)
+}
+
+// GetOperation returns one operation.
+func (a *App) GetOperation(id string) (service.Operation, error) {
+	return a.svc.GetOperation(a.ctx, id)
+}
+
+// CancelOperation cancels a pending or running operation.
+func (a *App) CancelOperation(id string) (service.Operation, error) {
+	return a.svc.CancelOperation(a.ctx, id)
+}
+
+// ListDocuments returns a page of a collection's documents.
+func (a *App) ListDocuments(collectionID string, req service.ListDocumentsRequest) ([]service.Document, error) {
+	return a.svc.ListDocuments(a.ctx, collectionID, req)
 }
 
 // PickDirectory opens the native folder picker; "" means cancelled.

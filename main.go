@@ -30,6 +30,7 @@ import (
 
 	"github.com/quarry-search/quarry/backend/httpapi"
 	"github.com/quarry-search/quarry/backend/locations"
+	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/pgserver"
 	"github.com/quarry-search/quarry/backend/quarry"
 )
@@ -57,6 +58,9 @@ func main() {
 func run() int {
 	if generatingBindings {
 		return generateBindings()
+	}
+	if len(os.Args) > 1 && os.Args[1] == "import-model" {
+		return importModel(os.Args[2:])
 	}
 	var cfg config
 	var showVersion bool
@@ -207,6 +211,41 @@ func filepathAbs(p string) (string, error) {
 		return "", fmt.Errorf("data directory %s: %w", p, err)
 	}
 	return abs, nil
+}
+
+// importModel is `quarry import-model`: install a model from folders on
+// this machine, with no network.
+func importModel(args []string) int {
+	fs := flag.NewFlagSet("import-model", flag.ContinueOnError)
+	name := fs.String("model", "", "registered model `name` (see the model list in the app)")
+	variant := fs.String("variant", "fp32", "weights `variant`: fp32 or int8")
+	dataDir := fs.String("data-dir", "", "Quarry's data `directory` (default: the platform's app-data directory)")
+	unverified := fs.Bool("allow-unverified", false, "accept files that differ from the registry's pinned digests (a custom export)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: quarry import-model -model NAME [-variant fp32|int8] [-allow-unverified] FOLDER...")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	m, ok := models.Lookup(*name)
+	if !ok || fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	locs, err := resolveLocations(*dataDir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "quarry:", err)
+		return 1
+	}
+	dst := filepath.Join(locs.Models, m.Name)
+	man, err := models.ImportFolders(context.Background(), m, *variant, fs.Args(), dst, *unverified, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "quarry: import-model:", err)
+		return 1
+	}
+	fmt.Printf("imported %s (%s, %d files) into %s\n", m.Name, man.Variant, len(man.Files), dst)
+	return 0
 }
 
 // generateBindings hands Wails the bound methods without starting anything.

@@ -23,6 +23,7 @@ const (
 	PathUnreadable   Code = "path_unreadable"
 	SourceExists     Code = "source_exists"
 	SourceOverlap    Code = "source_overlap"
+	Conflict         Code = "conflict"
 	Unavailable      Code = "unavailable"
 	Internal         Code = "internal"
 )

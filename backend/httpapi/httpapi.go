@@ -49,6 +49,7 @@ func New(svc *service.Service, ui fs.FS, logger *slog.Logger) *Handler {
 		})
 		r.Get("/status", h.status)
 		r.Get("/models", h.listModels)
+		r.Post("/models/import", h.importModel)
 		r.Get("/collections", h.listCollections)
 		r.Post("/collections", h.createCollection)
 		r.Get("/collections/{id}", h.getCollection)
@@ -57,6 +58,12 @@ func New(svc *service.Service, ui fs.FS, logger *slog.Logger) *Handler {
 		r.Get("/collections/{id}/sources", h.listSources)
 		r.Post("/collections/{id}/sources", h.addSource)
 		r.Delete("/collections/{id}/sources/{sourceID}", h.removeSource)
+		r.Post("/collections/{id}/rescan", h.rescan)
+		r.Get("/collections/{id}/operations", h.listOperations)
+		r.Get("/collections/{id}/documents", h.listDocuments)
+		r.Get("/operations/{id}", h.getOperation)
+		r.Post("/operations/{id}/cancel", h.cancelOperation)
+		r.Get("/events", h.events)
 		r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 			writeError(w, apperr.New(apperr.NotFound, "No such API endpoint."))
 		})
@@ -81,6 +88,15 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) listModels(w http.ResponseWriter, r *http.Request) {
 	list, err := h.svc.ListModels(r.Context())
 	h.reply(w, http.StatusOK, list, err)
+}
+
+func (h *Handler) importModel(w http.ResponseWriter, r *http.Request) {
+	var req service.ImportModelRequest
+	if !h.decode(w, r, &req) {
+		return
+	}
+	m, err := h.svc.ImportModel(r.Context(), req)
+	h.reply(w, http.StatusOK, m, err)
 }
 
 func (h *Handler) listCollections(w http.ResponseWriter, r *http.Request) {
@@ -140,6 +156,83 @@ func (h *Handler) removeSource(w http.ResponseWriter, r *http.Request) {
 	h.reply(w, http.StatusNoContent, nil, err)
 }
 
+func (h *Handler) rescan(w http.ResponseWriter, r *http.Request) {
+	op, err := h.svc.RescanCollection(r.Context(), chi.URLParam(r, "id"))
+	h.reply(w, http.StatusAccepted, op, err)
+}
+
+func (h *Handler) listOperations(w http.ResponseWriter, r *http.Request) {
+	list, err := h.svc.ListOperations(r.Context(), chi.URLParam(r, "id"))
+	h.reply(w, http.StatusOK, list, err)
+}
+
+func (h *Handler) getOperation(w http.ResponseWriter, r *http.Request) {
+	op, err := h.svc.GetOperation(r.Context(), chi.URLParam(r, "id"))
+	h.reply(w, http.StatusOK, op, err)
+}
+
+func (h *Handler) cancelOperation(w http.ResponseWriter, r *http.Request) {
+	op, err := h.svc.CancelOperation(r.Context(), chi.URLParam(r, "id"))
+	h.reply(w, http.StatusOK, op, err)
+}
+
+func (h *Handler) listDocuments(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	req := service.ListDocumentsRequest{Status: q.Get("status")}
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"limit", &req.Limit}, {"offset", &req.Offset}} {
+		if v := q.Get(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				writeError(w, apperr.Field(apperr.InvalidArgument, p.name, "%s must be a whole number of at least 0.", p.name))
+				return
+			}
+			*p.dst = n
+		}
+	}
+	list, err := h.svc.ListDocuments(r.Context(), chi.URLParam(r, "id"), req)
+	h.reply(w, http.StatusOK, list, err)
+}
+
+// events streams the service's events as Server-Sent Events until the
+// client goes away.
+func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		writeError(w, apperr.New(apperr.Internal, "Streaming is not supported here."))
+		return
+	}
+	ch, stop := h.svc.Events()
+	defer stop()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, ": connected\n\n")
+	flusher.Flush()
+	keepalive := time.NewTicker(15 * time.Second)
+	defer keepalive.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-keepalive.C:
+			fmt.Fprint(w, ": keepalive\n\n")
+		case e, ok := <-ch:
+			if !ok {
+				return
+			}
+			data, err := json.Marshal(e.Data)
+			if err != nil {
+				continue
+			}
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Topic, data)
+		}
+		flusher.Flush()
+	}
+}
+
 // decode reads a JSON body strictly: unknown fields and trailing data are
 // errors, so typos in a client never pass silently.
 func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) bool {
@@ -189,7 +282,7 @@ func StatusFor(code apperr.Code) int {
 		return http.StatusBadRequest
 	case apperr.NotFound:
 		return http.StatusNotFound
-	case apperr.NameTaken, apperr.SourceExists, apperr.SourceOverlap:
+	case apperr.NameTaken, apperr.SourceExists, apperr.SourceOverlap, apperr.Conflict:
 		return http.StatusConflict
 	case apperr.Unavailable:
 		return http.StatusServiceUnavailable

@@ -16,7 +16,7 @@ import (
 
 func newServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	svc, err := service.New(t.Context(), testenv.Store(t), service.Info{Version: "test", Database: "embedded PostgreSQL"}, nil, testenv.Logger(t))
+	svc, err := service.New(t.Context(), service.Info{Version: "test", Database: "embedded PostgreSQL"}, service.Deps{Store: testenv.Store(t), Logger: testenv.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

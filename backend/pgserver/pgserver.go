@@ -92,6 +92,13 @@ func (s *Server) Start() error {
 	if err := s.checkDataDir(major); err != nil {
 		return fmt.Errorf("start postgres: %w", err)
 	}
+	// PostgreSQL refuses a cluster readable by others, as a copy or a
+	// restore from backup may leave it.
+	if st, err := os.Stat(s.dataDir()); err == nil && st.Mode().Perm()&0o027 != 0 {
+		if err := os.Chmod(s.dataDir(), 0o700); err != nil {
+			return fmt.Errorf("start postgres: restrict %s: %w", s.dataDir(), err)
+		}
+	}
 	if err := s.loadPassword(); err != nil {
 		return fmt.Errorf("start postgres: %w", err)
 	}

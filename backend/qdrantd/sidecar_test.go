@@ -49,7 +49,12 @@ func standinBinary(t *testing.T) string {
 			return
 		}
 		buildPath = filepath.Join(buildDir, "qdrant")
-		out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", buildPath,
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			buildErr = fmt.Errorf("find the go command: %w", err)
+			return
+		}
+		out, err := exec.Command(goBin, "build", "-o", buildPath,
 			"github.com/quarry-search/quarry/cmd/qdrant-standin").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("build qdrant-standin: %v\n%s", err, out)

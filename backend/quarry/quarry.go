@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/quarry-search/quarry/backend/events"
+	"github.com/quarry-search/quarry/backend/indexer"
 	"github.com/quarry-search/quarry/backend/locations"
 	"github.com/quarry-search/quarry/backend/pgserver"
 	"github.com/quarry-search/quarry/backend/qdrant"
@@ -51,9 +53,13 @@ type Options struct {
 	QdrantURL    string
 	QdrantAPIKey string
 	QdrantBinary string
-	Version      string
-	Desktop      bool
-	Logger       *slog.Logger
+	// Device runs embedding models: "auto" (default), "cpu", "cuda"…
+	Device string
+	// OCR reads scanned PDFs and images with tesseract when installed.
+	OCR     bool
+	Version string
+	Desktop bool
+	Logger  *slog.Logger
 }
 
 // Quarry is a started instance.
@@ -64,10 +70,17 @@ type Quarry struct {
 	pgLog  io.Closer
 	store  *store.Store
 	svc    *service.Service
-	sup    *supervise.Supervisor
-	engine qdrantd.Engine
-	qc     *qdrant.Client
-	index  *vecindex.Index
+	// sup runs the engines (vector sidecar); workers the work on top of
+	// them, which stops first.
+	sup     *supervise.Supervisor
+	workers *supervise.Supervisor
+	engine  qdrantd.Engine
+	qc      *qdrant.Client
+	index   *vecindex.Index
+	bus     *events.Bus
+
+	embedders *indexer.Embedders
+	indexer   *indexer.Manager
 }
 
 // Start brings every part up. On error, whatever started is stopped.
@@ -110,16 +123,24 @@ func Start(ctx context.Context, opts Options) (_ *Quarry, err error) {
 	if err := q.startVectors(ctx); err != nil {
 		return nil, err
 	}
-	q.svc, err = service.New(ctx, q.store, service.Info{
+	q.bus = events.New()
+	q.embedders = indexer.NewEmbedders(opts.Locations.Models, opts.Locations.Cache, opts.Device, q.logger)
+	q.indexer = indexer.New(indexer.Config{
+		Store: q.store, Index: q.index, Bus: q.bus, Embedders: q.embedders,
+		Logger: q.logger.With("component", "indexer"), OCR: opts.OCR,
+	})
+	q.svc, err = service.New(ctx, service.Info{
 		Version:      opts.Version,
 		Database:     dbDesc,
 		VectorEngine: q.engine.Description,
 		DataDir:      opts.Locations.Base,
 		Desktop:      opts.Desktop,
-	}, q.index, q.logger.With("component", "service"))
+	}, service.Deps{Store: q.store, Index: q.index, Queue: q.indexer, Models: q.embedders, Bus: q.bus, Logger: q.logger.With("component", "service")})
 	if err != nil {
 		return nil, err
 	}
+	q.workers = supervise.New(q.logger.With("component", "supervisor"))
+	q.workers.Add("indexer", q.indexer)
 	return q, nil
 }
 
@@ -215,6 +236,14 @@ func (q *Quarry) Service() *service.Service { return q.svc }
 // Close stops everything, last started first. It is safe to call twice.
 func (q *Quarry) Close() error {
 	var errs []error
+	if q.workers != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := q.workers.Stop(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		cancel()
+		q.workers = nil
+	}
 	if q.qc != nil {
 		_ = q.qc.Close()
 		q.qc = nil
@@ -226,6 +255,12 @@ func (q *Quarry) Close() error {
 		}
 		cancel()
 		q.sup = nil
+	}
+	if q.embedders != nil {
+		if err := q.embedders.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		q.embedders = nil
 	}
 	if q.store != nil {
 		q.store.Close()

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/quarry-search/quarry/backend/apperr"
+	"github.com/quarry-search/quarry/backend/events"
 	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/qdrant"
 	"github.com/quarry-search/quarry/backend/store"
@@ -111,6 +112,7 @@ func (s *Service) CreateCollection(ctx context.Context, req CreateCollectionRequ
 		}
 	}
 	s.logger.Info("collection created", "collection", c.ID, "name", c.Name, "model", c.ModelName)
+	s.bus.Publish(events.Event{Topic: events.CollectionChanged, Data: c.ID})
 	return fromStore(c), nil
 }
 
@@ -197,6 +199,9 @@ func (s *Service) DeleteCollection(ctx context.Context, id string) error {
 	if err != nil {
 		return s.storeError("delete collection", err, id)
 	}
+	if s.queue != nil {
+		s.queue.StopCollection(id)
+	}
 	if err := s.store.DeleteCollection(ctx, id, s.actor(ctx)); err != nil {
 		return s.storeError("delete collection", err, id)
 	}
@@ -208,6 +213,7 @@ func (s *Service) DeleteCollection(ctx context.Context, id string) error {
 		}
 	}
 	s.logger.Info("collection deleted", "collection", id)
+	s.bus.Publish(events.Event{Topic: events.CollectionChanged, Data: id})
 	return nil
 }
 

@@ -10,7 +10,7 @@ import (
 	"log/slog"
 
 	"github.com/quarry-search/quarry/backend/apperr"
-	"github.com/quarry-search/quarry/backend/models"
+	"github.com/quarry-search/quarry/backend/events"
 	"github.com/quarry-search/quarry/backend/store"
 	"github.com/quarry-search/quarry/backend/vecindex"
 )
@@ -28,22 +28,39 @@ type Info struct {
 type Service struct {
 	store     *store.Store
 	index     *vecindex.Index
+	queue     Queue
+	models    ModelStore
+	bus       *events.Bus
 	logger    *slog.Logger
 	info      Info
 	localUser int64
 }
 
+// Deps are the parts the service drives. Index and Queue may be nil where
+// no vector engine or indexer runs (repository-level tests).
+type Deps struct {
+	Store  *store.Store
+	Index  *vecindex.Index
+	Queue  Queue
+	Models ModelStore
+	Bus    *events.Bus
+	Logger *slog.Logger
+}
+
 // New builds the service. The store must be migrated.
-// index may be nil where no vector engine runs (repository-level tests).
-func New(ctx context.Context, st *store.Store, info Info, index *vecindex.Index, logger *slog.Logger) (*Service, error) {
+func New(ctx context.Context, info Info, d Deps) (*Service, error) {
+	logger, st := d.Logger, d.Store
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Bus == nil {
+		d.Bus = events.New()
 	}
 	uid, err := st.LocalUserID(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("new service: %w", err)
 	}
-	return &Service{store: st, index: index, logger: logger, info: info, localUser: uid}, nil
+	return &Service{store: st, index: d.Index, queue: d.Queue, models: d.Models, bus: d.Bus, logger: logger, info: info, localUser: uid}, nil
 }
 
 type actorKey struct{}
@@ -78,11 +95,6 @@ func (s *Service) Status(context.Context) (Status, error) {
 		DataDir:      s.info.DataDir,
 		Desktop:      s.info.Desktop,
 	}, nil
-}
-
-// ListModels returns the registered embedding models.
-func (s *Service) ListModels(context.Context) ([]models.Model, error) {
-	return models.List(), nil
 }
 
 // internal logs an unexpected error and hides its details from clients.

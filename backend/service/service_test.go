@@ -13,7 +13,7 @@ import (
 
 func newService(t *testing.T) *service.Service {
 	t.Helper()
-	svc, err := service.New(t.Context(), testenv.Store(t), service.Info{Version: "test"}, nil, testenv.Logger(t))
+	svc, err := service.New(t.Context(), service.Info{Version: "test"}, service.Deps{Store: testenv.Store(t), Logger: testenv.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,8 @@ type Source struct {
 	SizeBytes     int64      `json:"size_bytes"`
 	LastIndexedAt *time.Time `json:"last_indexed_at"`
 	CreatedAt     time.Time  `json:"created_at"`
+	// OperationID names the operation that indexes a just-added folder.
+	OperationID string `json:"operation_id,omitempty"`
 }
 
 // AddSourceRequest asks to add a directory to a collection.
@@ -67,15 +69,40 @@ func (s *Service) AddSource(ctx context.Context, collectionID string, req AddSou
 		return Source{}, s.storeError("add source", err, subject)
 	}
 	s.logger.Info("source added", "collection", collectionID, "path", path)
-	return sourceFromStore(x), nil
+	out := sourceFromStore(x)
+	if s.queue != nil {
+		op, err := s.enqueue(ctx, collectionID, "index", map[string]any{"source_id": x.ID})
+		if err != nil {
+			return Source{}, err
+		}
+		out.OperationID = op.ID
+	}
+	return out, nil
 }
 
-// RemoveSource removes a source from a collection.
+// RemoveSource removes a folder from a collection: its documents leave
+// search at once through a remove_source operation, which also deletes
+// their vectors (content still found in another folder stays).
 func (s *Service) RemoveSource(ctx context.Context, collectionID string, sourceID int64) error {
-	if err := s.store.RemoveSource(ctx, collectionID, sourceID, s.actor(ctx)); err != nil {
-		return s.storeError("remove source", err, "source")
+	srcs, err := s.store.ListSources(ctx, collectionID)
+	if err != nil {
+		return s.storeError("remove source", err, "collection "+collectionID)
 	}
-	return nil
+	found := false
+	for _, x := range srcs {
+		found = found || x.ID == sourceID
+	}
+	if !found {
+		return apperr.New(apperr.NotFound, "Not found: source %d.", sourceID)
+	}
+	if s.queue == nil {
+		if err := s.store.RemoveSource(ctx, collectionID, sourceID, s.actor(ctx)); err != nil {
+			return s.storeError("remove source", err, "source")
+		}
+		return nil
+	}
+	_, err = s.enqueue(ctx, collectionID, "remove_source", map[string]any{"source_id": sourceID})
+	return err
 }
 
 // checkDirectory turns user input into a clean absolute path of a readable

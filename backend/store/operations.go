@@ -138,6 +138,9 @@ func (s *Store) SaveProgress(ctx context.Context, id string, progress map[string
 	var status string
 	err = s.pool.QueryRow(ctx, `UPDATE operations SET progress = $2, heartbeat_at = now() WHERE id = $1 RETURNING status::text`,
 		id, raw).Scan(&status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, fmt.Errorf("save progress of %s: %w", id, ErrNotFound)
+	}
 	if err != nil {
 		return false, fmt.Errorf("save progress of %s: %w", id, err)
 	}

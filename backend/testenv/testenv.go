@@ -23,6 +23,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/pgserver"
 	"github.com/quarry-search/quarry/backend/qdrant"
 	"github.com/quarry-search/quarry/backend/qdrant/standin"
@@ -71,6 +72,9 @@ func Main(m *testing.M) {
 	}
 	if pg.dir != "" {
 		_ = os.RemoveAll(pg.dir)
+	}
+	if miniLM.dir != "" {
+		_ = os.RemoveAll(miniLM.dir)
 	}
 	os.Exit(code)
 }
@@ -254,4 +258,61 @@ func Vectors(t testing.TB) *qdrant.Client {
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	return c
+}
+
+// SharedDir is the project's shared data folder (models, datasets):
+// $QUARRY_SHARED_DIR, else ../shared beside the repository root.
+func SharedDir(t testing.TB) string {
+	t.Helper()
+	if d := os.Getenv("QUARRY_SHARED_DIR"); d != "" {
+		return d
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d := wd; d != filepath.Dir(d); d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return filepath.Join(filepath.Dir(d), "shared")
+		}
+	}
+	return filepath.Join(wd, "shared")
+}
+
+var miniLM struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// ModelsDir returns a models folder (shared by the test binary) holding
+// all-MiniLM-L6-v2 with its real tokenizer and the synthetic int8 weights
+// of the same architecture: the real cost and the real pipeline, with
+// vectors that carry no meaning.
+func ModelsDir(t testing.TB) string {
+	t.Helper()
+	shared := SharedDir(t)
+	miniLM.once.Do(func() {
+		tok := filepath.Join(shared, "models", "all-MiniLM-L6-v2")
+		weights := filepath.Join(shared, "models", "synthetic-minilm-l6-int8")
+		for _, d := range []string{tok, weights} {
+			if _, err := os.Stat(d); err != nil {
+				miniLM.err = err
+				return
+			}
+		}
+		dir, err := os.MkdirTemp("", "quarry-models-")
+		if err != nil {
+			miniLM.err = err
+			return
+		}
+		m, _ := models.Lookup("all-MiniLM-L6-v2")
+		_, miniLM.err = models.ImportFolders(context.Background(), m, models.VariantInt8,
+			[]string{tok, weights}, filepath.Join(dir, m.Name), true, nil)
+		miniLM.dir = dir
+	})
+	if miniLM.err != nil {
+		Missing(t, "test model from %s: %v", shared, miniLM.err)
+	}
+	return miniLM.dir
 }

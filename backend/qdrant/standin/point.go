@@ -69,10 +69,15 @@ func denseOf(v *pb.Vector) ([]float32, bool) {
 	if d := v.GetDense(); d != nil {
 		return d.GetData(), true
 	}
+	// Older clients send dense vectors in the deprecated flat fields;
+	// Qdrant still accepts them, and so does the stand-in.
+	//lint:ignore SA1019 accepted for compatibility with older clients
 	if v.GetSparse() != nil || v.GetMultiDense() != nil || v.GetIndices() != nil {
 		return nil, false
 	}
-	return v.GetData(), len(v.GetData()) > 0
+	//lint:ignore SA1019 accepted for compatibility with older clients
+	data := v.GetData()
+	return data, len(data) > 0
 }
 
 // normalize scales v to unit length in place; a zero vector stays zero, as in

@@ -1,132 +1,3 @@
-export namespace models {
-	
-	export class File {
-	    repo?: string;
-	    revision?: string;
-	    path: string;
-	    size?: number;
-	    sha256?: string;
-	    optional?: boolean;
-	
-	    static createFrom(source: any = {}) {
-	        return new File(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.repo = source["repo"];
-	        this.revision = source["revision"];
-	        this.path = source["path"];
-	        this.size = source["size"];
-	        this.sha256 = source["sha256"];
-	        this.optional = source["optional"];
-	    }
-	}
-	export class Variant {
-	    name: string;
-	    onnx: File;
-	
-	    static createFrom(source: any = {}) {
-	        return new Variant(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.name = source["name"];
-	        this.onnx = this.convertValues(source["onnx"], File);
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-	export class Model {
-	    name: string;
-	    short_name: string;
-	    display_name: string;
-	    description: string;
-	    dims: number;
-	    max_seq_len: number;
-	    default_chunk_size: number;
-	    default_chunk_overlap: number;
-	    default: boolean;
-	    kind: string;
-	    repo?: string;
-	    revision?: string;
-	    license?: string;
-	    languages?: string;
-	    pooling: string;
-	    normalize: boolean;
-	    query_prefix?: string;
-	    document_prefix?: string;
-	    files?: File[];
-	    variants?: Variant[];
-	    unavailable?: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new Model(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.name = source["name"];
-	        this.short_name = source["short_name"];
-	        this.display_name = source["display_name"];
-	        this.description = source["description"];
-	        this.dims = source["dims"];
-	        this.max_seq_len = source["max_seq_len"];
-	        this.default_chunk_size = source["default_chunk_size"];
-	        this.default_chunk_overlap = source["default_chunk_overlap"];
-	        this.default = source["default"];
-	        this.kind = source["kind"];
-	        this.repo = source["repo"];
-	        this.revision = source["revision"];
-	        this.license = source["license"];
-	        this.languages = source["languages"];
-	        this.pooling = source["pooling"];
-	        this.normalize = source["normalize"];
-	        this.query_prefix = source["query_prefix"];
-	        this.document_prefix = source["document_prefix"];
-	        this.files = this.convertValues(source["files"], File);
-	        this.variants = this.convertValues(source["variants"], Variant);
-	        this.unavailable = source["unavailable"];
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-
-}
-
 export namespace service {
 	
 	export class AddSourceRequest {
@@ -223,6 +94,191 @@ export namespace service {
 	        this.chunk_overlap = source["chunk_overlap"];
 	    }
 	}
+	export class Document {
+	    id: string;
+	    path: string;
+	    size: number;
+	    mime_type: string;
+	    status: string;
+	    error: string;
+	    chunk_count: number;
+	    page_count: number;
+	    paths: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Document(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.path = source["path"];
+	        this.size = source["size"];
+	        this.mime_type = source["mime_type"];
+	        this.status = source["status"];
+	        this.error = source["error"];
+	        this.chunk_count = source["chunk_count"];
+	        this.page_count = source["page_count"];
+	        this.paths = source["paths"];
+	    }
+	}
+	export class ImportModelRequest {
+	    model: string;
+	    variant: string;
+	    paths: string[];
+	    allow_unverified: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new ImportModelRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.model = source["model"];
+	        this.variant = source["variant"];
+	        this.paths = source["paths"];
+	        this.allow_unverified = source["allow_unverified"];
+	    }
+	}
+	export class ListDocumentsRequest {
+	    status: string;
+	    limit: number;
+	    offset: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new ListDocumentsRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.status = source["status"];
+	        this.limit = source["limit"];
+	        this.offset = source["offset"];
+	    }
+	}
+	export class ModelInfo {
+	    name: string;
+	    short_name: string;
+	    display_name: string;
+	    description: string;
+	    dims: number;
+	    max_seq_len: number;
+	    default_chunk_size: number;
+	    default_chunk_overlap: number;
+	    default: boolean;
+	    kind: string;
+	    repo?: string;
+	    revision?: string;
+	    license?: string;
+	    languages?: string;
+	    pooling: string;
+	    normalize: boolean;
+	    query_prefix?: string;
+	    document_prefix?: string;
+	    files?: models.File[];
+	    variants?: models.Variant[];
+	    unavailable?: string;
+	    installed: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new ModelInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.short_name = source["short_name"];
+	        this.display_name = source["display_name"];
+	        this.description = source["description"];
+	        this.dims = source["dims"];
+	        this.max_seq_len = source["max_seq_len"];
+	        this.default_chunk_size = source["default_chunk_size"];
+	        this.default_chunk_overlap = source["default_chunk_overlap"];
+	        this.default = source["default"];
+	        this.kind = source["kind"];
+	        this.repo = source["repo"];
+	        this.revision = source["revision"];
+	        this.license = source["license"];
+	        this.languages = source["languages"];
+	        this.pooling = source["pooling"];
+	        this.normalize = source["normalize"];
+	        this.query_prefix = source["query_prefix"];
+	        this.document_prefix = source["document_prefix"];
+	        this.files = this.convertValues(source["files"], models.File);
+	        this.variants = this.convertValues(source["variants"], models.Variant);
+	        this.unavailable = source["unavailable"];
+	        this.installed = source["installed"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Operation {
+	    id: string;
+	    collection_id: string;
+	    type: string;
+	    status: string;
+	    config: Record<string, any>;
+	    progress: Record<string, any>;
+	    error: string;
+	    // Go type: time
+	    created_at: any;
+	    // Go type: time
+	    started_at?: any;
+	    // Go type: time
+	    completed_at?: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new Operation(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.collection_id = source["collection_id"];
+	        this.type = source["type"];
+	        this.status = source["status"];
+	        this.config = source["config"];
+	        this.progress = source["progress"];
+	        this.error = source["error"];
+	        this.created_at = this.convertValues(source["created_at"], null);
+	        this.started_at = this.convertValues(source["started_at"], null);
+	        this.completed_at = this.convertValues(source["completed_at"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class Source {
 	    id: number;
 	    collection_id: string;
@@ -234,6 +290,7 @@ export namespace service {
 	    last_indexed_at?: any;
 	    // Go type: time
 	    created_at: any;
+	    operation_id?: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new Source(source);
@@ -249,6 +306,7 @@ export namespace service {
 	        this.size_bytes = source["size_bytes"];
 	        this.last_indexed_at = this.convertValues(source["last_indexed_at"], null);
 	        this.created_at = this.convertValues(source["created_at"], null);
+	        this.operation_id = source["operation_id"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

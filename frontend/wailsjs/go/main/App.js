@@ -6,6 +6,10 @@ export function AddSource(arg1, arg2) {
   return window['go']['main']['App']['AddSource'](arg1, arg2);
 }
 
+export function CancelOperation(arg1) {
+  return window['go']['main']['App']['CancelOperation'](arg1);
+}
+
 export function CreateCollection(arg1) {
   return window['go']['main']['App']['CreateCollection'](arg1);
 }
@@ -18,12 +22,28 @@ export function GetCollection(arg1) {
   return window['go']['main']['App']['GetCollection'](arg1);
 }
 
+export function GetOperation(arg1) {
+  return window['go']['main']['App']['GetOperation'](arg1);
+}
+
+export function ImportModel(arg1) {
+  return window['go']['main']['App']['ImportModel'](arg1);
+}
+
 export function ListCollections() {
   return window['go']['main']['App']['ListCollections']();
 }
 
+export function ListDocuments(arg1, arg2) {
+  return window['go']['main']['App']['ListDocuments'](arg1, arg2);
+}
+
 export function ListModels() {
   return window['go']['main']['App']['ListModels']();
+}
+
+export function ListOperations(arg1) {
+  return window['go']['main']['App']['ListOperations'](arg1);
 }
 
 export function ListSources(arg1) {
@@ -36,6 +56,10 @@ export function PickDirectory() {
 
 export function RemoveSource(arg1, arg2) {
   return window['go']['main']['App']['RemoveSource'](arg1, arg2);
+}
+
+export function RescanCollection(arg1) {
+  return window['go']['main']['App']['RescanCollection'](arg1);
 }
 
 export function Status() {

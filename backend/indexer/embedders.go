@@ -1,0 +1,93 @@
+package indexer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+
+	"github.com/quarry-search/quarry/backend/embedder"
+	"github.com/quarry-search/quarry/backend/models"
+)
+
+// Embedders opens each model once and shares it between collections and
+// searches. Models live in their own folder under the models directory; a
+// missing model is downloaded (pinned, verified) on first use.
+type Embedders struct {
+	dir        string
+	cacheDir   string
+	device     string
+	log        *slog.Logger
+	downloader *models.Downloader
+	// OnDownload receives download progress.
+	OnDownload func(models.Progress)
+
+	mu   sync.Mutex
+	open map[string]*embedder.Service
+}
+
+// NewEmbedders serves models from dir; device is "auto", "cpu", "cuda"…
+func NewEmbedders(dir, cacheDir, device string, logger *slog.Logger) *Embedders {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Embedders{
+		dir: dir, cacheDir: cacheDir, device: device, log: logger,
+		downloader: &models.Downloader{Logger: logger}, open: map[string]*embedder.Service{},
+	}
+}
+
+// ErrModelMissing means a model is neither installed nor downloadable now.
+var ErrModelMissing = errors.New("model is not installed")
+
+// Dir is where a model's files are kept.
+func (e *Embedders) Dir(name string) string { return filepath.Join(e.dir, name) }
+
+// Installed reports whether a model's files are present.
+func (e *Embedders) Installed(name string) bool {
+	_, err := models.ReadManifest(e.Dir(name))
+	return err == nil
+}
+
+// Get returns the open embedder of a registered model.
+func (e *Embedders) Get(ctx context.Context, name string) (*embedder.Service, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s, ok := e.open[name]; ok {
+		return s, nil
+	}
+	m, ok := models.Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("model %q is not registered", name)
+	}
+	dir := e.Dir(name)
+	if !e.Installed(name) {
+		if m.Kind == models.KindStatic {
+			return nil, fmt.Errorf("%w: %s is imported from a folder, not downloaded", ErrModelMissing, m.DisplayName)
+		}
+		e.log.Info("downloading model", "model", name)
+		if _, err := e.downloader.Download(ctx, m, "", dir, e.OnDownload); err != nil {
+			return nil, fmt.Errorf("%w: %s could not be downloaded (%v); import it from a folder instead", ErrModelMissing, m.DisplayName, err)
+		}
+	}
+	s, err := embedder.Open(ctx, embedder.Config{Model: m, Dir: dir, Device: e.device, CacheDir: e.cacheDir, Logger: e.log})
+	if err != nil {
+		return nil, err
+	}
+	e.open[name] = s
+	return s, nil
+}
+
+// Close releases every open model.
+func (e *Embedders) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var errs []error
+	for name, s := range e.open {
+		errs = append(errs, s.Close())
+		delete(e.open, name)
+	}
+	return errors.Join(errs...)
+}

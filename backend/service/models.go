@@ -1,0 +1,71 @@
+package service
+
+import (
+	"context"
+	"os"
+
+	"github.com/quarry-search/quarry/backend/apperr"
+	"github.com/quarry-search/quarry/backend/models"
+)
+
+// ModelStore knows where models are installed; the indexer's embedder
+// pool implements it.
+type ModelStore interface {
+	Dir(name string) string
+	Installed(name string) bool
+}
+
+// ModelInfo is a registered model and whether it is installed here.
+type ModelInfo struct {
+	models.Model
+	Installed bool `json:"installed"`
+}
+
+// ListModels returns the registered embedding models.
+func (s *Service) ListModels(context.Context) ([]ModelInfo, error) {
+	list := models.List()
+	out := make([]ModelInfo, len(list))
+	for i, m := range list {
+		out[i] = ModelInfo{Model: m, Installed: s.models != nil && s.models.Installed(m.Name)}
+	}
+	return out, nil
+}
+
+// ImportModelRequest installs a model from folders already on this
+// machine, with no network.
+type ImportModelRequest struct {
+	Model string `json:"model"`
+	// Variant is "fp32" or "int8"; empty means fp32.
+	Variant string `json:"variant"`
+	// Paths are folders holding the model's files (tokenizer, config and
+	// weights may come from different folders).
+	Paths []string `json:"paths"`
+	// AllowUnverified accepts files that differ from the registry's pins
+	// (a custom export or fine-tune). Their own digests are recorded, so
+	// the collection fingerprint still tells them apart.
+	AllowUnverified bool `json:"allow_unverified"`
+}
+
+// ImportModel copies a model's files into Quarry's model folder.
+func (s *Service) ImportModel(ctx context.Context, req ImportModelRequest) (ModelInfo, error) {
+	if s.models == nil {
+		return ModelInfo{}, apperr.New(apperr.Unavailable, "Models cannot be installed in this Quarry.")
+	}
+	m, ok := models.Lookup(req.Model)
+	if !ok {
+		return ModelInfo{}, apperr.Field(apperr.ModelUnknown, "model", "Quarry does not know a model called %q.", truncate(req.Model, 80))
+	}
+	if len(req.Paths) == 0 {
+		return ModelInfo{}, apperr.Field(apperr.InvalidArgument, "paths", "Give the folder that holds the model's files.")
+	}
+	for _, p := range req.Paths {
+		if st, err := os.Stat(p); err != nil || !st.IsDir() {
+			return ModelInfo{}, apperr.Field(apperr.PathNotFound, "paths", "%s is not a folder.", p)
+		}
+	}
+	if _, err := models.ImportFolders(ctx, m, req.Variant, req.Paths, s.models.Dir(m.Name), req.AllowUnverified, nil); err != nil {
+		return ModelInfo{}, apperr.Wrap(err, apperr.InvalidArgument, "%s could not be imported: %v", m.DisplayName, err)
+	}
+	s.logger.Info("model imported", "model", m.Name, "variant", req.Variant, "unverified", req.AllowUnverified)
+	return ModelInfo{Model: m, Installed: true}, nil
+}

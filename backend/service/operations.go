@@ -1,0 +1,148 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/quarry-search/quarry/backend/apperr"
+	"github.com/quarry-search/quarry/backend/events"
+	"github.com/quarry-search/quarry/backend/store"
+)
+
+// Queue runs operations; the indexer implements it.
+type Queue interface {
+	Enqueue(ctx context.Context, collectionID, typ string, config map[string]any, actor int64) (store.Operation, error)
+	StopCollection(collectionID string)
+}
+
+// Operation is an operation as clients see it.
+type Operation struct {
+	ID           string         `json:"id"`
+	CollectionID string         `json:"collection_id"`
+	Type         string         `json:"type"`
+	Status       string         `json:"status"`
+	Config       map[string]any `json:"config"`
+	Progress     map[string]any `json:"progress"`
+	Error        string         `json:"error"`
+	CreatedAt    time.Time      `json:"created_at"`
+	StartedAt    *time.Time     `json:"started_at"`
+	CompletedAt  *time.Time     `json:"completed_at"`
+}
+
+func opFromStore(o store.Operation) Operation {
+	return Operation{
+		ID: o.ID, CollectionID: o.CollectionID, Type: o.Type, Status: o.Status, Config: o.Config,
+		Progress: o.Progress, Error: o.ErrorMessage, CreatedAt: o.CreatedAt, StartedAt: o.StartedAt, CompletedAt: o.CompletedAt,
+	}
+}
+
+func (s *Service) enqueue(ctx context.Context, collectionID, typ string, config map[string]any) (store.Operation, error) {
+	if s.queue == nil {
+		return store.Operation{}, apperr.New(apperr.Unavailable, "Indexing is not running in this Quarry.")
+	}
+	op, err := s.queue.Enqueue(ctx, collectionID, typ, config, s.actor(ctx))
+	if err != nil {
+		return store.Operation{}, s.storeError("queue "+typ, err, "collection "+collectionID)
+	}
+	return op, nil
+}
+
+// ListOperations returns a collection's newest operations (everyone's when
+// collectionID is empty).
+func (s *Service) ListOperations(ctx context.Context, collectionID string) ([]Operation, error) {
+	if collectionID != "" {
+		if _, err := s.store.GetCollection(ctx, collectionID); err != nil {
+			return nil, s.storeError("list operations", err, "collection "+collectionID)
+		}
+	}
+	list, err := s.store.ListOperations(ctx, collectionID, 50)
+	if err != nil {
+		return nil, s.internal("list operations", err)
+	}
+	out := make([]Operation, len(list))
+	for i, o := range list {
+		out[i] = opFromStore(o)
+	}
+	return out, nil
+}
+
+// GetOperation returns one operation.
+func (s *Service) GetOperation(ctx context.Context, id string) (Operation, error) {
+	o, err := s.store.GetOperation(ctx, id)
+	if err != nil {
+		return Operation{}, s.storeError("get operation", err, "operation "+id)
+	}
+	return opFromStore(o), nil
+}
+
+// CancelOperation cancels a pending or running operation.
+func (s *Service) CancelOperation(ctx context.Context, id string) (Operation, error) {
+	o, err := s.store.CancelOperation(ctx, id, s.actor(ctx))
+	if errors.Is(err, store.ErrNotPending) {
+		return Operation{}, apperr.New(apperr.Conflict, "The operation has already finished.")
+	}
+	if err != nil {
+		return Operation{}, s.storeError("cancel operation", err, "operation "+id)
+	}
+	return opFromStore(o), nil
+}
+
+// RescanCollection looks at every folder of a collection again and indexes
+// what is new or changed, forgetting what is gone.
+func (s *Service) RescanCollection(ctx context.Context, collectionID string) (Operation, error) {
+	op, err := s.enqueue(ctx, collectionID, "append", nil)
+	if err != nil {
+		return Operation{}, err
+	}
+	return opFromStore(op), nil
+}
+
+// Document is a document as clients see it.
+type Document struct {
+	ID         string `json:"id"`
+	Path       string `json:"path"`
+	Size       int64  `json:"size"`
+	MimeType   string `json:"mime_type"`
+	Status     string `json:"status"`
+	Error      string `json:"error"`
+	ChunkCount int    `json:"chunk_count"`
+	PageCount  int    `json:"page_count"`
+	// Paths counts the places the same content was found.
+	Paths int `json:"paths"`
+}
+
+// ListDocumentsRequest pages through a collection's documents.
+type ListDocumentsRequest struct {
+	Status string `json:"status"`
+	Limit  int    `json:"limit"`
+	Offset int    `json:"offset"`
+}
+
+// ListDocuments returns a page of a collection's documents.
+func (s *Service) ListDocuments(ctx context.Context, collectionID string, req ListDocumentsRequest) ([]Document, error) {
+	switch req.Status {
+	case "", "pending", "processing", "completed", "failed":
+	default:
+		return nil, apperr.Field(apperr.InvalidArgument, "status", "Status must be pending, processing, completed or failed.")
+	}
+	if _, err := s.store.GetCollection(ctx, collectionID); err != nil {
+		return nil, s.storeError("list documents", err, "collection "+collectionID)
+	}
+	list, err := s.store.ListDocuments(ctx, collectionID, req.Status, req.Limit, req.Offset)
+	if err != nil {
+		return nil, s.internal("list documents", err)
+	}
+	out := make([]Document, len(list))
+	for i, d := range list {
+		out[i] = Document{ID: d.ID, Path: d.Path, Size: d.Size, MimeType: d.MimeType, Status: d.Status,
+			Error: d.ErrorMessage, ChunkCount: d.ChunkCount, PageCount: d.PageCount, Paths: d.Paths}
+	}
+	return out, nil
+}
+
+// Events streams what changes (operation progress, collection changes)
+// until the returned stop function is called.
+func (s *Service) Events() (<-chan events.Event, func()) {
+	return s.bus.Subscribe(256)
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Quarry's benchmarks. Each prints medians and ratios; none asserts a time.
+#
+#   build/scripts/bench.sh [startup|embedder|vectors|all]
+#
+# Compare figures from one run on a quiet machine: a busy machine slows
+# everything 2-5x.
+set -euo pipefail
+what=${1:-all}
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+
+section() { printf '\n=== %s\n' "$*"; }
+
+startup() {
+	section "app start-up (cold = new data directory, warm = existing), idle memory"
+	[[ -x build/bin/quarry ]] || make --no-print-directory build >/dev/null
+	go run ./cmd/startbench -bin build/bin/quarry -n 5
+}
+
+embedder() {
+	section "embedder: synthetic MiniLM-L6 int8 (real cost), vs a bare ONNX Runtime session"
+	go run ./backend/embedder/cmd/embedbench
+}
+
+vectors() {
+	section "vector index: search latency with filters at 10k/100k 384-d points (built-in engine over gRPC)"
+	go test ./backend/qdrant -run '^$' -bench Search -benchtime 200x
+	section "vector index: upsert throughput and rebuild of 100k chunks"
+	go test ./backend/qdrant -run '^$' -bench Upsert -benchtime 3x
+	section "vector index: rebuild from PostgreSQL (stored embeddings, no re-embedding)"
+	go test ./backend/vecindex -run '^$' -bench RebuildFromPostgres -benchtime 1x -timeout 30m
+}
+
+case $what in
+startup) startup ;;
+embedder) embedder ;;
+vectors) vectors ;;
+all) startup; embedder; vectors ;;
+*) echo "usage: $0 [startup|embedder|vectors|all]" >&2; exit 2 ;;
+esac
