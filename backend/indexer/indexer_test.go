@@ -11,6 +11,7 @@ import (
 
 	"github.com/quarry-search/quarry/backend/events"
 	"github.com/quarry-search/quarry/backend/indexer"
+	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/service"
 	"github.com/quarry-search/quarry/backend/store"
 	"github.com/quarry-search/quarry/backend/testenv"
@@ -25,19 +26,21 @@ type rig struct {
 	svc   *service.Service
 	mgr   *indexer.Manager
 	bus   *events.Bus
+	emb   *indexer.Embedders
 	start func()
 	stop  func()
 }
 
 // newRig wires the real parts: PostgreSQL, the vector engine over gRPC,
 // ONNX Runtime with a MiniLM-shaped model, and the manager's workers.
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	r := &rig{st: testenv.Store(t), bus: events.New()}
 	log := testenv.Logger(t)
 	r.idx = vecindex.New(testenv.Vectors(t), r.st, log)
 	emb := indexer.NewEmbedders(testenv.ModelsDir(t), t.TempDir(), "cpu", log)
 	t.Cleanup(func() { _ = emb.Close() })
+	r.emb = emb
 	r.mgr = indexer.New(indexer.Config{Store: r.st, Index: r.idx, Bus: r.bus, Embedders: emb, Logger: log, ProgressEvery: 50 * time.Millisecond})
 	svc, err := service.New(t.Context(), service.Info{}, service.Deps{Store: r.st, Index: r.idx, Queue: r.mgr, Models: emb, Bus: r.bus, Logger: log})
 	if err != nil {
@@ -63,7 +66,7 @@ func newRig(t *testing.T) *rig {
 	return r
 }
 
-func (r *rig) wait(t *testing.T, opID string) service.Operation {
+func (r *rig) wait(t testing.TB, opID string) service.Operation {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
@@ -107,7 +110,7 @@ func paragraphs(seed, n int) string {
 
 // consistent checks that PostgreSQL and the vector index hold the same
 // number of vectors, and returns it.
-func (r *rig) consistent(t *testing.T, collectionID string) int64 {
+func (r *rig) consistent(t testing.TB, collectionID string) int64 {
 	t.Helper()
 	c, err := r.st.GetCollection(t.Context(), collectionID)
 	if err != nil {
@@ -286,4 +289,13 @@ func TestResumeAfterCrashAndCancel(t *testing.T) {
 	if r.consistent(t, c.ID) == 0 {
 		t.Error("no vectors after resuming")
 	}
+}
+
+func mustModel(t testing.TB) models.Model {
+	t.Helper()
+	m, ok := models.Lookup("all-MiniLM-L6-v2")
+	if !ok {
+		t.Fatal("all-MiniLM-L6-v2 is not registered")
+	}
+	return m
 }

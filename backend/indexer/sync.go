@@ -224,8 +224,12 @@ func (m *Manager) prepare(ctx context.Context, coll store.Collection, sourceID i
 	}
 }
 
-// embedBatch is how many chunks go to the model per call.
-const embedBatch = 64
+// embedBatch is how many chunks go to the model per call, and batchWait
+// how long a partial batch waits for more.
+const (
+	embedBatch = 64
+	batchWait  = 100 * time.Millisecond
+)
 
 // embedStage embeds the chunks of incoming documents in batches that span
 // documents and passes each document on once all its chunks have vectors.
@@ -266,14 +270,18 @@ func embedStage(ctx context.Context, emb *embedder.Service, in <-chan *docWork, 
 		if len(texts) == 0 {
 			d, ok = <-in
 		} else {
-			// Embed what is queued as soon as no more documents are ready.
+			// A partial batch waits briefly for more documents: full
+			// batches keep the model busy; a lone document still goes
+			// out quickly.
 			select {
 			case d, ok = <-in:
-			default:
+			case <-time.After(batchWait):
 				if err := flush(); err != nil {
 					return err
 				}
 				continue
+			case <-ctx.Done():
+				return ctx.Err()
 			}
 		}
 		if !ok {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Quarry's benchmarks. Each prints medians and ratios; none asserts a time.
 #
-#   build/scripts/bench.sh [startup|embedder|vectors|all]
+#   build/scripts/bench.sh [startup|embedder|vectors|indexing|all]
 #
 # Compare figures from one run on a quiet machine: a busy machine slows
 # everything 2-5x.
@@ -32,10 +32,16 @@ vectors() {
 	go test ./backend/vecindex -run '^$' -bench RebuildFromPostgres -benchtime 1x -timeout 30m
 }
 
+indexing() {
+	section "indexing NFCorpus (one file per document) with the MiniLM-L6 int8 model: pipeline vs bare embedder"
+	go test ./backend/indexer -run '^$' -bench IndexNFCorpus -benchtime 1x -timeout 60m
+}
+
 case $what in
 startup) startup ;;
+indexing) indexing ;;
 embedder) embedder ;;
 vectors) vectors ;;
-all) startup; embedder; vectors ;;
-*) echo "usage: $0 [startup|embedder|vectors|all]" >&2; exit 2 ;;
+all) startup; embedder; vectors; indexing ;;
+*) echo "usage: $0 [startup|embedder|vectors|indexing|all]" >&2; exit 2 ;;
 esac
