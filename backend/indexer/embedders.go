@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/quarry-search/quarry/backend/embedder"
@@ -78,6 +80,18 @@ func (e *Embedders) Get(ctx context.Context, name string) (*embedder.Service, er
 	}
 	e.open[name] = s
 	return s, nil
+}
+
+// Infos describes the open models and the devices they run on.
+func (e *Embedders) Infos() []embedder.Info {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]embedder.Info, 0, len(e.open))
+	for _, s := range e.open {
+		out = append(out, s.Info())
+	}
+	slices.SortFunc(out, func(a, b embedder.Info) int { return strings.Compare(a.Model, b.Model) })
+	return out
 }
 
 // Close releases every open model.

@@ -299,3 +299,70 @@ func mustModel(t testing.TB) models.Model {
 	}
 	return m
 }
+
+// TestMixedDatasetCompletes indexes a folder of real-world files nobody
+// here wrote (PDFs, Office files, e-mail, odd encodings, malformed and
+// empty files): the operation completes, every file ends completed or
+// failed with a reason, and PostgreSQL and the vector index agree.
+func TestMixedDatasetCompletes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("indexes 240 real files")
+	}
+	mixed := filepath.Join(testenv.SharedDir(t), "datasets", "mixed")
+	if _, err := os.Stat(mixed); err != nil {
+		testenv.Missing(t, "mixed dataset: %v", err)
+	}
+	r := newRig(t)
+	r.start()
+	ctx := t.Context()
+	c, err := r.svc.CreateCollection(ctx, service.CreateCollectionRequest{Name: "Mixed", Model: "all-MiniLM-L6-v2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := r.svc.AddSource(ctx, c.ID, service.AddSourceRequest{Path: mixed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := r.wait(t, src.OperationID)
+	if op.Status != "completed" {
+		t.Fatalf("operation = %s: %s", op.Status, op.Error)
+	}
+	var files int
+	_ = filepath.WalkDir(mixed, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && !strings.HasPrefix(d.Name(), ".") {
+			files++
+		}
+		return nil
+	})
+	docs, err := r.svc.ListDocuments(ctx, c.ID, service.ListDocumentsRequest{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := 0
+	reasons := map[string]int{}
+	for _, d := range docs {
+		paths += d.Paths
+		switch d.Status {
+		case "completed":
+			if d.ChunkCount == 0 {
+				t.Errorf("%s completed without chunks", d.Path)
+			}
+		case "failed":
+			if d.Error == "" {
+				t.Errorf("%s failed without a reason", d.Path)
+			}
+			reasons[d.Error]++
+		default:
+			t.Errorf("%s left %s", d.Path, d.Status)
+		}
+	}
+	handled := int(op.Progress["files_done"].(float64) + op.Progress["files_failed"].(float64))
+	if handled != files {
+		t.Errorf("operation handled %d of %d files", handled, files)
+	}
+	if paths > files {
+		t.Errorf("%d paths recorded for %d files", paths, files)
+	}
+	t.Logf("%d files: %d documents (%d paths); failure reasons: %v", files, len(docs), paths, reasons)
+	r.consistent(t, c.ID)
+}

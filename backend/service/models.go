@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/quarry-search/quarry/backend/apperr"
+	"github.com/quarry-search/quarry/backend/embedder"
 	"github.com/quarry-search/quarry/backend/models"
 )
 
@@ -13,6 +14,8 @@ import (
 type ModelStore interface {
 	Dir(name string) string
 	Installed(name string) bool
+	// Infos describes the loaded models and the device each runs on.
+	Infos() []embedder.Info
 }
 
 // ModelInfo is a registered model and whether it is installed here.

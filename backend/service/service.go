@@ -10,6 +10,7 @@ import (
 	"log/slog"
 
 	"github.com/quarry-search/quarry/backend/apperr"
+	"github.com/quarry-search/quarry/backend/embedder"
 	"github.com/quarry-search/quarry/backend/events"
 	"github.com/quarry-search/quarry/backend/store"
 	"github.com/quarry-search/quarry/backend/vecindex"
@@ -84,6 +85,9 @@ type Status struct {
 	VectorEngine string `json:"vector_engine"`
 	DataDir      string `json:"data_dir"`
 	Desktop      bool   `json:"desktop"`
+	// Embedders lists the loaded models with the device (CPU, CUDA…)
+	// each runs on, and why a faster one was not used.
+	Embedders []embedder.Info `json:"embedders"`
 }
 
 // Status reports versions and engines in use.
@@ -94,7 +98,15 @@ func (s *Service) Status(context.Context) (Status, error) {
 		VectorEngine: s.info.VectorEngine,
 		DataDir:      s.info.DataDir,
 		Desktop:      s.info.Desktop,
+		Embedders:    s.embedderInfos(),
 	}, nil
+}
+
+func (s *Service) embedderInfos() []embedder.Info {
+	if s.models == nil {
+		return []embedder.Info{}
+	}
+	return s.models.Infos()
 }
 
 // internal logs an unexpected error and hides its details from clients.
