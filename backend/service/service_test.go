@@ -185,15 +185,17 @@ func TestAddSourceBadInput(t *testing.T) {
 		})
 	}
 	t.Run("unreadable", func(t *testing.T) {
-		if os.Geteuid() == 0 {
-			t.Skip("root reads every directory; permission errors cannot be produced")
-		}
 		locked := filepath.Join(root, "locked")
 		if err := os.Mkdir(locked, 0o000); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = os.Chmod(locked, 0o755) })
-		_, err := svc.AddSource(ctx, c.ID, service.AddSourceRequest{Path: locked})
+		var err error
+		if !testenv.Unprivileged(t, root, func() {
+			_, err = svc.AddSource(ctx, c.ID, service.AddSourceRequest{Path: locked})
+		}) {
+			t.Fatal("cannot drop privileges to produce a permission error")
+		}
 		wantCode(t, err, apperr.PathUnreadable, "path")
 	})
 	t.Run("unknown collection", func(t *testing.T) {

@@ -47,7 +47,7 @@ run_go() {
 	stage "go test"
 	go test -count=1 -timeout 20m -v ./... >"$out/go-test.log" 2>&1
 	local rc=$?
-	grep -E '^(ok|FAIL|---|panic:|\s+--- FAIL)|^\s+\S+_test\.go:[0-9]+: ' "$out/go-test.log" | grep -vE '^\s+--- (PASS|SKIP)' | tail -n 200
+	grep -E '^(ok|FAIL|---|panic:|\s+--- FAIL)|^\s+\S+_test\.go:[0-9]+: ' "$out/go-test.log" | grep -vE '^\s*--- PASS' | tail -n 200
 	local p f s
 	p=$(grep -cE '^\s*--- PASS' "$out/go-test.log")
 	f=$(grep -cE '^\s*--- FAIL' "$out/go-test.log")

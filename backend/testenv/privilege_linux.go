@@ -1,0 +1,44 @@
+//go:build linux
+
+package testenv
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// Unprivileged runs fn with the effective uid/gid of nobody when the
+// tests run as root, so that permission errors (an unreadable folder) can
+// be produced for real. dir and its parents are made traversable. It
+// reports false, and runs nothing, when the switch is impossible.
+func Unprivileged(t testing.TB, dir string, fn func()) bool {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		fn()
+		return true
+	}
+	for d := dir; d != "/" && d != "."; d = filepath.Dir(d) {
+		if st, err := os.Stat(d); err == nil && st.Mode().Perm()&0o005 != 0o005 {
+			_ = os.Chmod(d, st.Mode().Perm()|0o005)
+		}
+	}
+	if err := syscall.Setresgid(65534, 65534, 0); err != nil {
+		return false
+	}
+	if err := syscall.Setresuid(65534, 65534, 0); err != nil {
+		_ = syscall.Setresgid(0, 0, 0)
+		return false
+	}
+	defer func() {
+		if err := syscall.Setresuid(0, 0, 0); err != nil {
+			panic(err)
+		}
+		if err := syscall.Setresgid(0, 0, 0); err != nil {
+			panic(err)
+		}
+	}()
+	fn()
+	return true
+}
