@@ -102,9 +102,12 @@ func run() int {
 		QdrantURL:    os.Getenv(quarry.EnvQdrantURL),
 		QdrantAPIKey: os.Getenv(quarry.EnvQdrantAPIKey),
 		QdrantBinary: os.Getenv(quarry.EnvQdrantBinary),
-		Version:      version,
-		Desktop:      desktop,
-		Logger:       logger,
+		// OCR runs wherever tesseract is installed; QUARRY_OCR=0 turns it off.
+		OCR:     os.Getenv("QUARRY_OCR") != "0",
+		Device:  os.Getenv("QUARRY_DEVICE"),
+		Version: version,
+		Desktop: desktop,
+		Logger:  logger,
 	}
 	if desktop {
 		return runDesktop(cfg, opts)

@@ -2,21 +2,16 @@ package indexer
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/quarry-search/quarry/backend/chunk"
 	"github.com/quarry-search/quarry/backend/embedder"
+	"github.com/quarry-search/quarry/backend/extract"
+	"github.com/quarry-search/quarry/backend/scan"
 	"github.com/quarry-search/quarry/backend/tokenizer"
 )
 
@@ -31,75 +26,70 @@ type foundFile struct {
 	Err error
 }
 
-// hash fills in the sha256 of the file's content.
+// hash fills in the sha256 of the file's content; unchanged files are
+// recognised by size and time first, so only new and changed files are
+// read in full.
 func (f *foundFile) hash() error {
 	if f.Hash != "" {
 		return nil
 	}
-	in, err := os.Open(f.Path)
+	h, err := scan.Hash(f.Path)
 	if err != nil {
 		return err
 	}
-	defer in.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, in); err != nil {
-		return err
-	}
-	f.Hash = hex.EncodeToString(h.Sum(nil))
+	f.Hash = h
 	return nil
 }
 
-// ScanOptions limit what a walk picks up.
+// ScanOptions limit what is picked up from folders.
 type ScanOptions struct {
+	Include, Exclude []string
 	// MaxFileSize skips larger files; 0 means 256 MiB.
 	MaxFileSize int64
-	// IncludeHidden picks up dot-files and dot-folders too.
+	// IncludeHidden picks up dot-files and system files too.
 	IncludeHidden bool
 }
 
-// walk visits the regular files under root in lexical order.
+// walk visits a folder's files in a stable order: ignore files
+// (.gitignore, .quarryignore), globs, hidden and system files and the size
+// limit apply; unreadable paths are reported through fn with Err set.
 func walk(ctx context.Context, root string, opts ScanOptions, fn func(foundFile) error) error {
 	limit := opts.MaxFileSize
 	if limit <= 0 {
 		limit = 256 << 20
 	}
-	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return ctxErr
-		}
-		if err != nil {
-			if p == root {
-				return fmt.Errorf("read folder %s: %w", root, err)
+	var cbErr error
+	err := scan.Walk(ctx, root, scan.Options{
+		Include: opts.Include, Exclude: opts.Exclude, IncludeHidden: opts.IncludeHidden,
+		MaxFileSize: limit, NoHash: true,
+		OnError: func(path string, err error) {
+			if cbErr == nil && path != root {
+				cbErr = fn(foundFile{Path: path, Err: err})
 			}
-			return fn(foundFile{Path: p, Err: err})
+		},
+	}, func(f scan.File) error {
+		if cbErr != nil {
+			return cbErr
 		}
-		if p != root && !opts.IncludeHidden && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return fn(foundFile{Path: p, Err: err})
-		}
-		if info.Size() > limit {
-			return fn(foundFile{Path: p, Err: fmt.Errorf("larger than the %d MiB limit", limit>>20)})
-		}
-		return fn(foundFile{Path: p, Size: info.Size(), Modified: info.ModTime()})
+		return fn(foundFile{Path: f.Path, Size: f.Size, Modified: f.ModTime, MimeType: f.MIME})
 	})
+	if err != nil {
+		return fmt.Errorf("walk %s: %w", root, err)
+	}
+	return cbErr
 }
 
 // chunkOut is one chunk of a document.
 type chunkOut struct {
+	// Text is the passage as stored and shown; Embed what the model sees
+	// (the heading path and the passage).
 	Text      string
+	Embed     string
 	Tokens    int
 	PageStart int
 	PageEnd   int
-	// CharStart and CharEnd are byte offsets into the document's text.
+	// CharStart and CharEnd are UTF-8 byte offsets into the document's
+	// extracted text.
 	CharStart int
 	CharEnd   int
 	Heading   string
@@ -113,119 +103,124 @@ type extracted struct {
 	Chunks   []chunkOut
 }
 
-// chunker cuts text into windows of the model's own tokens.
-type chunker struct {
-	tok     tokenizer.Tokenizer
-	size    int
-	overlap int
-}
-
-func newChunker(emb *embedder.Service, size, overlap int) (*chunker, error) {
+func newChunker(emb *embedder.Service, size, overlap int) (*chunk.Chunker, error) {
 	info := emb.Info()
-	// Leave room for the special tokens the model adds.
-	if limit := info.MaxSeqLen - 2; limit > 0 && size > limit {
-		size = limit
+	tok := emb.Tokenizer()
+	if tok == nil {
+		// Word-vector models have no subword tokenizer: count words.
+		tok = words{}
 	}
-	if overlap >= size {
-		overlap = size / 4
-	}
-	return &chunker{tok: emb.Tokenizer(), size: size, overlap: overlap}, nil
+	size = min(size, max(info.MaxSeqLen-2, 8))
+	overlap = min(overlap, size/2)
+	return &chunk.Chunker{Tokenizer: tok, Size: size, Overlap: overlap, MaxSeqLen: info.MaxSeqLen}, nil
 }
 
-type span struct{ start, end int }
-
-// spans returns the byte spans of the text's tokens: the model's own,
-// or words for models without a subword tokenizer.
-func (c *chunker) spans(text string) []span {
-	if c.tok != nil {
-		toks := c.tok.Split(text)
-		out := make([]span, len(toks))
-		for i, t := range toks {
-			out[i] = span{t.Start, t.End}
+// extractAndChunk reads a document's text and cuts it into chunks. The
+// error, if any, is the reason shown for the file.
+func extractAndChunk(ctx context.Context, f foundFile, ch *chunk.Chunker, ocr bool) (out extracted, err error) {
+	// A bug tripped by one odd file must fail that file, not the app.
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = extracted{}, fmt.Errorf("internal error while reading this file: %v", r)
 		}
-		return out
+	}()
+	doc, err := extract.Extract(ctx, f.Path, extract.Options{OCR: ocr})
+	if err != nil {
+		if ctx.Err() != nil {
+			return extracted{}, ctx.Err()
+		}
+		return extracted{}, errors.New(extract.Reason(err))
 	}
-	var out []span
+	chunks, err := ch.Document(ctx, doc)
+	if err != nil {
+		return extracted{}, fmt.Errorf("chunk: %w", err)
+	}
+	if len(chunks) == 0 {
+		return extracted{}, errors.New("the file holds no text")
+	}
+	out = extracted{MimeType: doc.MIME, Pages: doc.Meta.Pages, Meta: meta(doc), Chunks: make([]chunkOut, len(chunks))}
+	for i, c := range chunks {
+		out.Chunks[i] = chunkOut{
+			Text: c.Text, Embed: c.EmbedText(), Tokens: c.Tokens, PageStart: c.PageStart, PageEnd: c.PageEnd,
+			CharStart: c.Start, CharEnd: c.End, Heading: c.Heading,
+		}
+	}
+	return out, nil
+}
+
+func meta(doc *extract.Document) map[string]any {
+	m := map[string]any{"format": doc.Format}
+	set := func(k, v string) {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	set("title", doc.Title)
+	set("author", doc.Meta.Author)
+	set("subject", doc.Meta.Subject)
+	set("encoding", doc.Meta.Encoding)
+	set("from", doc.Meta.From)
+	set("to", doc.Meta.To)
+	set("cc", doc.Meta.Cc)
+	set("date", doc.Meta.Date)
+	if !doc.Meta.Created.IsZero() {
+		m["created"] = doc.Meta.Created
+	}
+	if !doc.Meta.Modified.IsZero() {
+		m["modified"] = doc.Meta.Modified
+	}
+	if len(doc.Meta.Attachments) > 0 {
+		m["attachments"] = doc.Meta.Attachments
+	}
+	if doc.Meta.OCR {
+		m["ocr"] = true
+	}
+	if doc.Meta.Truncated {
+		m["truncated"] = true
+	}
+	return m
+}
+
+// words is a tokenizer for word-vector models: one token per run of
+// letters and digits, one per other visible character.
+type words struct{}
+
+func (words) Split(text string) []tokenizer.Token {
+	var out []tokenizer.Token
 	start := -1
 	for i, r := range text {
-		if unicode.IsSpace(r) {
-			if start >= 0 {
-				out = append(out, span{start, i})
-				start = -1
-			}
-		} else if start < 0 {
+		word := unicode.IsLetter(r) || unicode.IsDigit(r)
+		if start >= 0 && !word {
+			out = append(out, tokenizer.Token{Start: start, End: i})
+			start = -1
+		}
+		switch {
+		case word && start < 0:
 			start = i
+		case !word && !unicode.IsSpace(r):
+			out = append(out, tokenizer.Token{Start: i, End: i + utf8.RuneLen(r)})
 		}
 	}
 	if start >= 0 {
-		out = append(out, span{start, len(text)})
+		out = append(out, tokenizer.Token{Start: start, End: len(text)})
 	}
 	return out
 }
 
-// chunk cuts text into windows of at most size tokens that overlap by
-// overlap tokens, ending windows at a paragraph or sentence break when one
-// lies in the last third of the window.
-func (c *chunker) chunk(text string) []chunkOut {
-	toks := c.spans(text)
-	var out []chunkOut
-	for start := 0; start < len(toks); {
-		end := min(start+c.size, len(toks))
-		if end < len(toks) {
-			end = c.breakBefore(text, toks, start, end)
-		}
-		s, e := toks[start].start, toks[end-1].end
-		out = append(out, chunkOut{Text: text[s:e], Tokens: end - start, CharStart: s, CharEnd: e})
-		if end == len(toks) {
-			break
-		}
-		start = max(end-c.overlap, start+1)
+func (w words) Count(text string) int { return len(w.Split(text)) }
+
+func (w words) Encode(text string, maxLen int) tokenizer.Encoding {
+	toks := w.Split(text)
+	if maxLen > 0 && len(toks) > maxLen {
+		toks = toks[:maxLen]
 	}
-	return out
+	enc := tokenizer.Encoding{IDs: make([]int64, len(toks)), Offsets: make([][2]int, len(toks))}
+	for i, t := range toks {
+		enc.Offsets[i] = [2]int{t.Start, t.End}
+	}
+	return enc
 }
 
-// breakBefore moves a window's end back to just after a paragraph break
-// (preferred) or a sentence end within its last third.
-func (c *chunker) breakBefore(text string, toks []span, start, end int) int {
-	floor := start + (end-start)*2/3
-	best := -1
-	for i := end - 1; i > floor; i-- {
-		gap := text[toks[i-1].end:toks[i].start]
-		if strings.Contains(gap, "\n\n") {
-			return i
-		}
-		if best < 0 {
-			last := text[toks[i-1].start:toks[i-1].end]
-			if last == "." || last == "!" || last == "?" || strings.HasSuffix(last, ".") {
-				best = i
-			}
-		}
-	}
-	if best > 0 {
-		return best
-	}
-	return end
-}
-
-// errNotText is the reason for files this version cannot read.
-var errNotText = errors.New("not a text file this version of Quarry can read")
-
-// extractAndChunk reads a document's text and cuts it into chunks.
-func extractAndChunk(ctx context.Context, f foundFile, ch *chunker, _ bool) (extracted, error) {
-	if err := ctx.Err(); err != nil {
-		return extracted{}, err
-	}
-	raw, err := os.ReadFile(f.Path)
-	if err != nil {
-		return extracted{}, fmt.Errorf("read: %w", err)
-	}
-	mime := http.DetectContentType(raw)
-	if !strings.HasPrefix(mime, "text/") || !utf8.Valid(raw) {
-		return extracted{}, fmt.Errorf("%w (%s)", errNotText, mime)
-	}
-	text := strings.TrimSpace(string(raw))
-	if text == "" {
-		return extracted{}, errors.New("the file holds no text")
-	}
-	return extracted{MimeType: mime, Chunks: ch.chunk(string(raw))}, nil
-}
+func (words) PadID() int64                { return 0 }
+func (words) VocabSize() int              { return 0 }
+func (words) TokenString(id int64) string { return "" }

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/quarry-search/quarry/backend/chunk"
 	"github.com/quarry-search/quarry/backend/embedder"
 	"github.com/quarry-search/quarry/backend/qdrant"
 	"github.com/quarry-search/quarry/backend/store"
@@ -188,7 +189,7 @@ func unchanged(k store.KnownPath, f foundFile) bool {
 // prepare records a file and, when its content is new, extracts and
 // chunks it. A file whose content the collection already holds only gains
 // a path.
-func (m *Manager) prepare(ctx context.Context, coll store.Collection, sourceID int64, f foundFile, ch *chunker, c *counters, inflight *sync.Map, out chan<- *docWork) error {
+func (m *Manager) prepare(ctx context.Context, coll store.Collection, sourceID int64, f foundFile, ch *chunk.Chunker, c *counters, inflight *sync.Map, out chan<- *docWork) error {
 	c.setCurrent(f.Path)
 	if err := f.hash(); err != nil {
 		c.filesFailed.Add(1)
@@ -289,7 +290,7 @@ func embedStage(ctx context.Context, emb *embedder.Service, in <-chan *docWork, 
 		}
 		pending = append(pending, d)
 		for _, ck := range d.result.Chunks {
-			texts = append(texts, ck.Text)
+			texts = append(texts, ck.Embed)
 			owners = append(owners, d)
 			if len(texts) == embedBatch {
 				if err := flush(); err != nil {

@@ -18,7 +18,8 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 # --- Debian packages --------------------------------------------------------
 apt_pkgs=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev)
 if [[ $mode == test ]]; then
-	apt_pkgs+=(xvfb xauth chromium dbus imagemagick)
+	# tesseract and poppler make the OCR path of extraction testable.
+	apt_pkgs+=(xvfb xauth chromium dbus imagemagick tesseract-ocr poppler-utils)
 fi
 missing=()
 for p in "${apt_pkgs[@]}"; do
