@@ -148,6 +148,14 @@ func (a *App) ListDocuments(collectionID string, req service.ListDocumentsReques
 	return a.svc.ListDocuments(a.ctx, collectionID, req)
 }
 
+// GetSettings returns the current settings.
+func (a *App) GetSettings() (service.Settings, error) { return a.svc.GetSettings(a.ctx) }
+
+// UpdateSettings validates, applies and saves settings.
+func (a *App) UpdateSettings(st service.Settings) (service.Settings, error) {
+	return a.svc.UpdateSettings(a.ctx, st)
+}
+
 // PickDirectory opens the native folder picker; "" means cancelled.
 func (a *App) PickDirectory() (string, error) {
 	return wruntime.OpenDirectoryDialog(a.ctx, wruntime.OpenDialogOptions{

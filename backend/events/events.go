@@ -12,6 +12,8 @@ const (
 	OperationProgress = "operation:progress"
 	// CollectionChanged says a collection's counts or status changed.
 	CollectionChanged = "collection:changed"
+	// ModelDownload carries a model download's progress.
+	ModelDownload = "model:download"
 )
 
 // Event is one message on the bus.

@@ -64,6 +64,8 @@ func New(svc *service.Service, ui fs.FS, logger *slog.Logger) *Handler {
 		r.Get("/operations/{id}", h.getOperation)
 		r.Post("/operations/{id}/cancel", h.cancelOperation)
 		r.Get("/events", h.events)
+		r.Get("/settings", h.getSettings)
+		r.Put("/settings", h.updateSettings)
 		r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 			writeError(w, apperr.New(apperr.NotFound, "No such API endpoint."))
 		})
@@ -154,6 +156,20 @@ func (h *Handler) removeSource(w http.ResponseWriter, r *http.Request) {
 	}
 	err = h.svc.RemoveSource(r.Context(), chi.URLParam(r, "id"), sid)
 	h.reply(w, http.StatusNoContent, nil, err)
+}
+
+func (h *Handler) getSettings(w http.ResponseWriter, r *http.Request) {
+	st, err := h.svc.GetSettings(r.Context())
+	h.reply(w, http.StatusOK, st, err)
+}
+
+func (h *Handler) updateSettings(w http.ResponseWriter, r *http.Request) {
+	var req service.Settings
+	if !h.decode(w, r, &req) {
+		return
+	}
+	st, err := h.svc.UpdateSettings(r.Context(), req)
+	h.reply(w, http.StatusOK, st, err)
 }
 
 func (h *Handler) rescan(w http.ResponseWriter, r *http.Request) {

@@ -155,3 +155,21 @@ func quote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+func TestSettings(t *testing.T) {
+	srv := newServer(t)
+	if r := do(t, srv, "GET", "/api/v1/settings", ""); r.status != 200 || r.body["embed_concurrency"] != float64(1) {
+		t.Errorf("defaults = %d %s", r.status, r.raw)
+	}
+	if r := do(t, srv, "PUT", "/api/v1/settings", `{"embed_threads":1,"embed_concurrency":2}`); r.status != 200 || r.body["embed_threads"] != float64(1) {
+		t.Errorf("update = %d %s", r.status, r.raw)
+	}
+	for _, body := range []string{`{"embed_threads":-1,"embed_concurrency":1}`, `{"embed_threads":0,"embed_concurrency":0}`, `{"embed_threads":"x"}`} {
+		if r := do(t, srv, "PUT", "/api/v1/settings", body); r.status != 400 || errCode(r) != "invalid_argument" {
+			t.Errorf("PUT %s = %d %s", body, r.status, r.raw)
+		}
+	}
+	if r := do(t, srv, "GET", "/api/v1/settings", ""); r.body["embed_concurrency"] != float64(2) {
+		t.Errorf("after a rejected update = %s", r.raw)
+	}
+}

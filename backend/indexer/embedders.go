@@ -26,8 +26,22 @@ type Embedders struct {
 	// OnDownload receives download progress.
 	OnDownload func(models.Progress)
 
-	mu   sync.Mutex
-	open map[string]*embedder.Service
+	mu          sync.Mutex
+	open        map[string]*embedder.Service
+	threads     int
+	concurrency int
+}
+
+// Tune sets the threads a model uses (0 sizes them to the machine; taken
+// when a model is next loaded) and how many batches may run at once
+// (applied at once to loaded models).
+func (e *Embedders) Tune(threads, concurrency int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.threads, e.concurrency = threads, max(concurrency, 1)
+	for _, s := range e.open {
+		s.SetConcurrency(e.concurrency)
+	}
 }
 
 // NewEmbedders serves models from dir; device is "auto", "cpu", "cuda"…
@@ -74,7 +88,8 @@ func (e *Embedders) Get(ctx context.Context, name string) (*embedder.Service, er
 			return nil, fmt.Errorf("%w: %s could not be downloaded (%v); import it from a folder instead", ErrModelMissing, m.DisplayName, err)
 		}
 	}
-	s, err := embedder.Open(ctx, embedder.Config{Model: m, Dir: dir, Device: e.device, CacheDir: e.cacheDir, Logger: e.log})
+	s, err := embedder.Open(ctx, embedder.Config{Model: m, Dir: dir, Device: e.device, CacheDir: e.cacheDir,
+		Threads: e.threads, Concurrency: e.concurrency, Logger: e.log})
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/quarry-search/quarry/backend/events"
 	"github.com/quarry-search/quarry/backend/indexer"
 	"github.com/quarry-search/quarry/backend/locations"
+	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/pgserver"
 	"github.com/quarry-search/quarry/backend/qdrant"
 	"github.com/quarry-search/quarry/backend/qdrantd"
@@ -125,6 +126,15 @@ func Start(ctx context.Context, opts Options) (_ *Quarry, err error) {
 	}
 	q.bus = events.New()
 	q.embedders = indexer.NewEmbedders(opts.Locations.Models, opts.Locations.Cache, opts.Device, q.logger)
+	q.embedders.OnDownload = throttled(250*time.Millisecond, func(p models.Progress) {
+		q.bus.Publish(events.Event{Topic: events.ModelDownload, Data: p})
+	})
+	settingsPath := filepath.Join(opts.Locations.Config, "settings.json")
+	settings, err := service.LoadSettings(settingsPath)
+	if err != nil {
+		q.logger.Warn("settings", "err", err)
+	}
+	q.embedders.Tune(settings.EmbedThreads, settings.EmbedConcurrency)
 	q.indexer = indexer.New(indexer.Config{
 		Store: q.store, Index: q.index, Bus: q.bus, Embedders: q.embedders,
 		Logger: q.logger.With("component", "indexer"), OCR: opts.OCR,
@@ -135,7 +145,8 @@ func Start(ctx context.Context, opts Options) (_ *Quarry, err error) {
 		VectorEngine: q.engine.Description,
 		DataDir:      opts.Locations.Base,
 		Desktop:      opts.Desktop,
-	}, service.Deps{Store: q.store, Index: q.index, Queue: q.indexer, Models: q.embedders, Bus: q.bus, Logger: q.logger.With("component", "service")})
+	}, service.Deps{Store: q.store, Index: q.index, Queue: q.indexer, Models: q.embedders, Bus: q.bus,
+		Tuner: q.embedders, Settings: settings, SettingsPath: settingsPath, Logger: q.logger.With("component", "service")})
 	if err != nil {
 		return nil, err
 	}
@@ -277,6 +288,18 @@ func (q *Quarry) Close() error {
 		q.pgLog = nil
 	}
 	return errors.Join(errs...)
+}
+
+// throttled passes on at most one download report per interval, and
+// always the one that completes a file.
+func throttled(every time.Duration, fn func(models.Progress)) func(models.Progress) {
+	var last time.Time
+	return func(p models.Progress) {
+		if done := p.Total > 0 && p.Done >= p.Total; done || time.Since(last) >= every {
+			last = time.Now()
+			fn(p)
+		}
+	}
 }
 
 // rotate keeps one previous generation of a log that grew past max bytes.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/quarry-search/quarry/backend/apperr"
 	"github.com/quarry-search/quarry/backend/embedder"
@@ -27,10 +28,16 @@ type Info struct {
 
 // Service implements Quarry's use cases over the store.
 type Service struct {
-	store     *store.Store
-	index     *vecindex.Index
-	queue     Queue
-	models    ModelStore
+	store  *store.Store
+	index  *vecindex.Index
+	queue  Queue
+	models ModelStore
+	tuner  Tuner
+
+	settingsMu   sync.Mutex
+	settings     Settings
+	settingsPath string
+
 	bus       *events.Bus
 	logger    *slog.Logger
 	info      Info
@@ -45,7 +52,11 @@ type Deps struct {
 	Queue  Queue
 	Models ModelStore
 	Bus    *events.Bus
-	Logger *slog.Logger
+	// Tuner applies settings; SettingsPath is where they are kept.
+	Tuner        Tuner
+	SettingsPath string
+	Settings     Settings
+	Logger       *slog.Logger
 }
 
 // New builds the service. The store must be migrated.
@@ -57,11 +68,14 @@ func New(ctx context.Context, info Info, d Deps) (*Service, error) {
 	if d.Bus == nil {
 		d.Bus = events.New()
 	}
+	if d.Settings == (Settings{}) {
+		d.Settings = DefaultSettings()
+	}
 	uid, err := st.LocalUserID(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("new service: %w", err)
 	}
-	return &Service{store: st, index: d.Index, queue: d.Queue, models: d.Models, bus: d.Bus, logger: logger, info: info, localUser: uid}, nil
+	return &Service{store: st, index: d.Index, queue: d.Queue, models: d.Models, tuner: d.Tuner, settings: d.Settings, settingsPath: d.SettingsPath, bus: d.Bus, logger: logger, info: info, localUser: uid}, nil
 }
 
 type actorKey struct{}

@@ -1,3 +1,48 @@
+export namespace embedder {
+	
+	export class Info {
+	    model: string;
+	    kind: string;
+	    variant?: string;
+	    dims: number;
+	    max_seq_len: number;
+	    pooling: string;
+	    normalize: boolean;
+	    device: string;
+	    device_note?: string;
+	    threads: number;
+	    concurrency: number;
+	    fingerprint: string;
+	    library?: string;
+	    runtime_version?: string;
+	    load_time: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Info(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.model = source["model"];
+	        this.kind = source["kind"];
+	        this.variant = source["variant"];
+	        this.dims = source["dims"];
+	        this.max_seq_len = source["max_seq_len"];
+	        this.pooling = source["pooling"];
+	        this.normalize = source["normalize"];
+	        this.device = source["device"];
+	        this.device_note = source["device_note"];
+	        this.threads = source["threads"];
+	        this.concurrency = source["concurrency"];
+	        this.fingerprint = source["fingerprint"];
+	        this.library = source["library"];
+	        this.runtime_version = source["runtime_version"];
+	        this.load_time = source["load_time"];
+	    }
+	}
+
+}
+
 export namespace service {
 	
 	export class AddSourceRequest {
@@ -279,6 +324,20 @@ export namespace service {
 		    return a;
 		}
 	}
+	export class Settings {
+	    embed_threads: number;
+	    embed_concurrency: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Settings(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.embed_threads = source["embed_threads"];
+	        this.embed_concurrency = source["embed_concurrency"];
+	    }
+	}
 	export class Source {
 	    id: number;
 	    collection_id: string;
@@ -333,6 +392,7 @@ export namespace service {
 	    vector_engine: string;
 	    data_dir: string;
 	    desktop: boolean;
+	    embedders: embedder.Info[];
 	
 	    static createFrom(source: any = {}) {
 	        return new Status(source);
@@ -345,7 +405,26 @@ export namespace service {
 	        this.vector_engine = source["vector_engine"];
 	        this.data_dir = source["data_dir"];
 	        this.desktop = source["desktop"];
+	        this.embedders = this.convertValues(source["embedders"], embedder.Info);
 	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 	export class UpdateCollectionRequest {
 	    name?: string;

@@ -14,6 +14,8 @@ export function GetCollection(arg1:string):Promise<service.Collection>;
 
 export function GetOperation(arg1:string):Promise<service.Operation>;
 
+export function GetSettings():Promise<service.Settings>;
+
 export function ImportModel(arg1:service.ImportModelRequest):Promise<service.ModelInfo>;
 
 export function ListCollections():Promise<Array<service.Collection>>;
@@ -35,3 +37,5 @@ export function RescanCollection(arg1:string):Promise<service.Operation>;
 export function Status():Promise<service.Status>;
 
 export function UpdateCollection(arg1:string,arg2:service.UpdateCollectionRequest):Promise<service.Collection>;
+
+export function UpdateSettings(arg1:service.Settings):Promise<service.Settings>;

@@ -26,6 +26,10 @@ export function GetOperation(arg1) {
   return window['go']['main']['App']['GetOperation'](arg1);
 }
 
+export function GetSettings() {
+  return window['go']['main']['App']['GetSettings']();
+}
+
 export function ImportModel(arg1) {
   return window['go']['main']['App']['ImportModel'](arg1);
 }
@@ -68,4 +72,8 @@ export function Status() {
 
 export function UpdateCollection(arg1, arg2) {
   return window['go']['main']['App']['UpdateCollection'](arg1, arg2);
+}
+
+export function UpdateSettings(arg1) {
+  return window['go']['main']['App']['UpdateSettings'](arg1);
 }
