@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"io"
+	stdmime "mime"
 	"path/filepath"
 	"strings"
 
@@ -50,6 +51,17 @@ func detect(r io.ReaderAt, size int64, head []byte, path string) (format, mime s
 	ext := strings.ToLower(filepath.Ext(path))
 	format = sniff(r, size, head, ext)
 	mime = mimeByFormat[format]
+	if format == "text" {
+		// A name that says what a text file is beats a guess from its
+		// first lines (a .txt note with commas is not a CSV table).
+		switch ext {
+		case ".txt", ".text", ".log", ".me":
+			return format, "text/plain"
+		}
+		if byExt := stdmime.TypeByExtension(ext); strings.HasPrefix(byExt, "text/") {
+			return format, byExt
+		}
+	}
 	if mime == "" || format == "text" {
 		m := mimetype.Detect(head)
 		if format != "text" || !strings.HasPrefix(m.String(), "application/octet-stream") {

@@ -18,10 +18,35 @@ type ModelStore interface {
 	Infos() []embedder.Info
 }
 
-// ModelInfo is a registered model and whether it is installed here.
+// ModelInfo is what clients see of a registered model.
 type ModelInfo struct {
-	models.Model
+	Name                string `json:"name"`
+	ShortName           string `json:"short_name"`
+	DisplayName         string `json:"display_name"`
+	Description         string `json:"description"`
+	Kind                string `json:"kind"`
+	Dims                int    `json:"dims"`
+	MaxSeqLen           int    `json:"max_seq_len"`
+	DefaultChunkSize    int    `json:"default_chunk_size"`
+	DefaultChunkOverlap int    `json:"default_chunk_overlap"`
+	Default             bool   `json:"default"`
+	Languages           string `json:"languages,omitempty"`
+	License             string `json:"license,omitempty"`
+	Repo                string `json:"repo,omitempty"`
+	Revision            string `json:"revision,omitempty"`
+	// Unavailable, when set, says why the model cannot run yet.
+	Unavailable string `json:"unavailable,omitempty"`
+	// Installed reports that the model's files are on this machine.
 	Installed bool `json:"installed"`
+}
+
+func modelInfo(m models.Model, installed bool) ModelInfo {
+	return ModelInfo{
+		Name: m.Name, ShortName: m.ShortName, DisplayName: m.DisplayName, Description: m.Description,
+		Kind: string(m.Kind), Dims: m.Dims, MaxSeqLen: m.MaxSeqLen, DefaultChunkSize: m.DefaultChunkSize,
+		DefaultChunkOverlap: m.DefaultChunkOverlap, Default: m.Default, Languages: m.Languages, License: m.License,
+		Repo: m.Repo, Revision: m.Revision, Unavailable: m.Unavailable, Installed: installed,
+	}
 }
 
 // ListModels returns the registered embedding models.
@@ -29,7 +54,7 @@ func (s *Service) ListModels(context.Context) ([]ModelInfo, error) {
 	list := models.List()
 	out := make([]ModelInfo, len(list))
 	for i, m := range list {
-		out[i] = ModelInfo{Model: m, Installed: s.models != nil && s.models.Installed(m.Name)}
+		out[i] = modelInfo(m, s.models != nil && s.models.Installed(m.Name))
 	}
 	return out, nil
 }
@@ -70,5 +95,5 @@ func (s *Service) ImportModel(ctx context.Context, req ImportModelRequest) (Mode
 		return ModelInfo{}, apperr.Wrap(err, apperr.InvalidArgument, "%s could not be imported: %v", m.DisplayName, err)
 	}
 	s.logger.Info("model imported", "model", m.Name, "variant", req.Variant, "unverified", req.AllowUnverified)
-	return ModelInfo{Model: m, Installed: true}, nil
+	return modelInfo(m, true), nil
 }

@@ -9,19 +9,10 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
-import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-
-const BIN = process.env.QUARRY_BIN;
-const REQUIRE_ALL = process.env.QUARRY_REQUIRE_ALL === '1';
-const CHROMIUM = process.env.QUARRY_CHROMIUM || '/usr/bin/chromium';
-const OUT = process.env.QUARRY_E2E_OUT;
-const READY_TIMEOUT_MS = 90_000;
-const STOP_TIMEOUT_MS = 30_000;
+import { BIN, OUT, REQUIRE_ALL, launchBrowser, startApp } from './lib.mjs';
 
 if (!BIN) {
   const why = 'QUARRY_BIN is not set: build the app (make build) and point QUARRY_BIN at it';
@@ -32,57 +23,6 @@ if (!BIN) {
   }
 } else {
   suite();
-}
-
-/** Starts `quarry --serve 127.0.0.1:0` and resolves with its URL once it says it is serving. */
-async function startApp(dataDir) {
-  const child = spawn(BIN, ['--serve', '127.0.0.1:0', '--data-dir', dataDir], {
-    env: process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  let stdout = '';
-  child.stderr.setEncoding('utf8').on('data', (d) => {
-    stderr = (stderr + d).slice(-16_000);
-  });
-  const exited = once(child, 'exit');
-  const tail = () => stderr.split('\n').slice(-30).join('\n');
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`quarry did not say it was serving within ${READY_TIMEOUT_MS / 1000} s; stderr tail:\n${tail()}`));
-    }, READY_TIMEOUT_MS);
-    child.stdout.setEncoding('utf8').on('data', (d) => {
-      stdout += d;
-      const m = /quarry: serving (http:\/\/\S+)/.exec(stdout);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot start ${BIN}: ${err.message}`));
-    });
-    exited.then(([code, signal]) => {
-      clearTimeout(timer);
-      reject(new Error(`quarry exited (code ${code}, signal ${signal}) before serving; stderr tail:\n${tail()}`));
-    });
-  });
-  return {
-    url,
-    child,
-    tail,
-    /** SIGINT, then the exit code (SIGKILL after a deadline). */
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      const [code, signal] = await exited;
-      clearTimeout(timer);
-      return { code, signal };
-    },
-  };
 }
 
 function suite() {
@@ -102,21 +42,7 @@ function suite() {
       await mkdir(dataDir, { mode: 0o755 });
       await chmod(dataDir, 0o755);
       app = await startApp(dataDir);
-      context = await chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
-        executablePath: CHROMIUM,
-        headless: true,
-        viewport: { width: 1200, height: 800 },
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      context = await launchBrowser(path.join(tmp, 'chromium'));
       page = context.pages()[0] ?? (await context.newPage());
       page.setDefaultTimeout(15_000);
       page.on('pageerror', (err) => pageErrors.push(String(err)));
@@ -153,7 +79,8 @@ function suite() {
         const dialog = page.getByRole('dialog', { name: 'New collection' });
         await dialog.waitFor();
         const model = dialog.getByLabel('Model');
-        modelName = (await model.locator('option:checked').textContent()).replace(/ \(default\)$/, '');
+        // The option reads "Name (default) — downloads on first use".
+        modelName = (await model.locator('option:checked').textContent()).replace(/ \(default\)| — .*$/g, '');
         assert.ok(modelName, 'a model is preselected');
         await nameField().fill('Research notes');
         await dialog.getByLabel(/Description/).fill('Lab notebooks and papers');

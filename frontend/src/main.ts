@@ -3,7 +3,7 @@ import './app.css';
 import App from './App.svelte';
 import { createDesktopApi, createHttpApi, type Api } from './lib/api';
 import * as bindings from '../wailsjs/go/main/App';
-import { OnFileDrop, OnFileDropOff } from '../wailsjs/runtime/runtime';
+import { EventsOff, EventsOn, OnFileDrop, OnFileDropOff } from '../wailsjs/runtime/runtime';
 
 declare global {
   interface Window {
@@ -14,7 +14,7 @@ declare global {
 // Inside the desktop window Wails injects window.go; in a browser the same
 // UI talks to the HTTP API of `quarry --serve`.
 const api: Api = window.go?.main?.App
-  ? createDesktopApi(bindings, { OnFileDrop, OnFileDropOff })
+  ? createDesktopApi(bindings, { OnFileDrop, OnFileDropOff, EventsOn, EventsOff })
   : createHttpApi();
 
 mount(App, { target: document.getElementById('app')!, props: { api } });

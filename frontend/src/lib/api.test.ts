@@ -1,6 +1,15 @@
-import { describe, expect, it } from 'vitest';
-import { ApiError, createDesktopApi, createHttpApi, toApiError, type FetchFn, type WailsBindings } from './api';
-import { collection } from '../test/fixtures';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  ApiError,
+  EventHub,
+  createDesktopApi,
+  createHttpApi,
+  toApiError,
+  type EventSourceLike,
+  type FetchFn,
+  type WailsBindings,
+} from './api';
+import { collection, operation, progress } from '../test/fixtures';
 
 describe('toApiError', () => {
   const cases: { name: string; in: unknown; want: { code: string; message: string; field?: string } }[] = [
@@ -186,6 +195,11 @@ function bindings(over: Partial<WailsBindings> = {}): WailsBindings {
     ListSources: async () => null,
     AddSource: ok,
     RemoveSource: async () => undefined,
+    RescanCollection: ok,
+    ListOperations: async () => null,
+    GetOperation: ok,
+    CancelOperation: ok,
+    ListDocuments: async () => null,
     PickDirectory: async () => '',
     ...over,
   };
@@ -281,5 +295,191 @@ describe('desktop transport', () => {
     expect(useTarget).toBe(false);
     stop();
     expect(off).toBe(1);
+  });
+});
+
+describe('HTTP transport: operations and documents', () => {
+  it('calls the documented endpoints, POSTs as JSON', async () => {
+    const seen: (Seen & { type?: string })[] = [];
+    const fetchFn: FetchFn = async (url, init) => {
+      const headers = (init?.headers ?? {}) as Record<string, string>;
+      seen.push({ url, method: init?.method ?? 'GET', body: init?.body ? JSON.parse(String(init.body)) : undefined, type: headers['Content-Type'] });
+      if (url.includes('/documents') || url.endsWith('/operations')) return json(200, null);
+      return json(url.endsWith('/rescan') ? 202 : 200, operation());
+    };
+    const api = createHttpApi(fetchFn, '', undefined);
+    expect((await api.rescanCollection('c 1')).id).toBe('op-1');
+    expect(await api.listOperations('c1')).toEqual([]);
+    await api.getOperation('op-1');
+    await api.cancelOperation('op-1');
+    expect(await api.listDocuments('c1', { status: 'failed', limit: 100, offset: 200 })).toEqual([]);
+    await api.listDocuments('c1', { status: '', limit: 100, offset: 0 });
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'POST /api/v1/collections/c%201/rescan',
+      'GET /api/v1/collections/c1/operations',
+      'GET /api/v1/operations/op-1',
+      'POST /api/v1/operations/op-1/cancel',
+      'GET /api/v1/collections/c1/documents?status=failed&limit=100&offset=200',
+      'GET /api/v1/collections/c1/documents?status=&limit=100&offset=0',
+    ]);
+    // The server requires a JSON body type on every POST.
+    for (const s of seen.filter((x) => x.method === 'POST')) {
+      expect(s.type).toBe('application/json');
+      expect(s.body).toEqual({});
+    }
+  });
+
+  it('reports an operation that has already finished as a conflict', async () => {
+    const api = createHttpApi(fakeFetch(() => json(409, { error: { code: 'conflict', message: 'The operation has already finished.' } })));
+    await expect(api.cancelOperation('x')).rejects.toMatchObject({ code: 'conflict' });
+  });
+
+  it('has no event stream without EventSource', () => {
+    const api = createHttpApi(fakeFetch(() => json(200, {})), '', undefined);
+    expect(api.onEvent).toBeUndefined();
+  });
+});
+
+/** A stand-in for the browser's EventSource. */
+class FakeEventSource implements EventSourceLike {
+  static all: FakeEventSource[] = [];
+  readyState = 0;
+  onopen: ((ev: Event) => unknown) | null = null;
+  onerror: ((ev: Event) => unknown) | null = null;
+  closed = false;
+  listeners = new Map<string, ((ev: MessageEvent) => void)[]>();
+  constructor(readonly url: string) {
+    FakeEventSource.all.push(this);
+  }
+  addEventListener(type: string, l: (ev: MessageEvent) => void) {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), l]);
+  }
+  close() {
+    this.closed = true;
+    this.readyState = 2;
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.(new Event('open'));
+  }
+  send(type: string, data: string) {
+    for (const l of this.listeners.get(type) ?? []) l(new MessageEvent(type, { data }));
+  }
+  fail(closed: boolean) {
+    this.readyState = closed ? 2 : 0;
+    this.onerror?.(new Event('error'));
+  }
+}
+
+describe('HTTP event stream', () => {
+  function setup(retryMs = 10) {
+    FakeEventSource.all = [];
+    const hub = new EventHub((u) => new FakeEventSource(u), '/api/v1/events', retryMs);
+    return { hub, es: () => FakeEventSource.all[FakeEventSource.all.length - 1] };
+  }
+
+  it('opens one stream on demand, delivers named events as JSON, closes with the last listener', () => {
+    const { hub, es } = setup();
+    expect(FakeEventSource.all).toHaveLength(0);
+    const progressSeen: unknown[] = [];
+    const changed: string[] = [];
+    const off1 = hub.on('operation:progress', (p) => progressSeen.push(p));
+    const off2 = hub.on('collection:changed', (id) => changed.push(id));
+    expect(FakeEventSource.all).toHaveLength(1);
+    expect(es().url).toBe('/api/v1/events');
+    es().open();
+    es().send('operation:progress', JSON.stringify(progress({ files_done: 3 })));
+    es().send('collection:changed', '"c1"');
+    es().send('collection:changed', 'not json');
+    expect(progressSeen).toEqual([progress({ files_done: 3 })]);
+    expect(changed).toEqual(['c1']);
+    off1();
+    expect(es().closed).toBe(false);
+    off2();
+    expect(es().closed).toBe(true);
+  });
+
+  it('reports the connection and retries when the browser gives up', async () => {
+    const { hub, es } = setup(10);
+    const states: boolean[] = [];
+    const off = hub.onConnected((c) => states.push(c));
+    expect(states).toEqual([false]);
+    es().open();
+    expect(hub.connected).toBe(true);
+    // A dropped connection the browser retries by itself.
+    es().fail(false);
+    expect(FakeEventSource.all).toHaveLength(1);
+    es().open();
+    // An error answer: the browser stops; the hub opens a new stream later.
+    es().fail(true);
+    expect(states).toEqual([false, true, false, true, false]);
+    await vi.waitFor(() => expect(FakeEventSource.all).toHaveLength(2));
+    es().open();
+    expect(states.at(-1)).toBe(true);
+    off();
+    expect(es().closed).toBe(true);
+    expect(hub.connected).toBe(false);
+  });
+
+  it('is wired into the HTTP Api', () => {
+    FakeEventSource.all = [];
+    const api = createHttpApi(fakeFetch(() => json(200, {})), 'http://h', (u) => new FakeEventSource(u));
+    const off = api.onEvent!('collection:changed', () => {});
+    expect(FakeEventSource.all[0].url).toBe('http://h/api/v1/events');
+    off();
+  });
+});
+
+describe('desktop events', () => {
+  it('listens through the runtime and stops one listener at a time', () => {
+    const handlers = new Map<string, ((...d: unknown[]) => void)[]>();
+    const offs: string[] = [];
+    const rt = {
+      OnFileDrop: () => {},
+      OnFileDropOff: () => {},
+      EventsOn: (name: string, cb: (...d: unknown[]) => void) => {
+        handlers.set(name, [...(handlers.get(name) ?? []), cb]);
+        return () => offs.push(name);
+      },
+    };
+    const api = createDesktopApi(bindings(), rt);
+    const got: unknown[] = [];
+    const off = api.onEvent!('operation:progress', (p) => got.push(p));
+    handlers.get('operation:progress')![0](progress());
+    expect(got).toEqual([progress()]);
+    off();
+    expect(offs).toEqual(['operation:progress']);
+    const states: boolean[] = [];
+    api.onEventsConnected!((c) => states.push(c));
+    expect(states).toEqual([true]);
+  });
+
+  it('calls the new bindings', async () => {
+    const seen: unknown[][] = [];
+    const rec =
+      (name: string) =>
+      async (...a: unknown[]) => {
+        seen.push([name, ...a]);
+        return name === 'ListDocuments' ? null : operation();
+      };
+    const api = createDesktopApi(
+      bindings({
+        RescanCollection: rec('RescanCollection'),
+        CancelOperation: rec('CancelOperation'),
+        GetOperation: rec('GetOperation'),
+        ListDocuments: rec('ListDocuments'),
+      }),
+    );
+    await api.rescanCollection('c');
+    await api.cancelOperation('o');
+    await api.getOperation('o');
+    expect(await api.listDocuments('c', { status: 'failed', limit: 100, offset: 0 })).toEqual([]);
+    expect(await api.listOperations('c')).toEqual([]);
+    expect(seen).toEqual([
+      ['RescanCollection', 'c'],
+      ['CancelOperation', 'o'],
+      ['GetOperation', 'o'],
+      ['ListDocuments', 'c', { status: 'failed', limit: 100, offset: 0 }],
+    ]);
   });
 });

@@ -6,18 +6,26 @@ import type {
   AddSourceRequest,
   Collection,
   CreateCollectionRequest,
+  DocumentInfo,
   ErrorBody,
-  Model,
+  EventMap,
+  EventTopic,
+  ListDocumentsRequest,
+  ModelInfo,
+  Operation,
   Source,
   Status,
   UpdateCollectionRequest,
 } from './types';
 
+/** The topics the UI listens to. */
+export const EVENT_TOPICS: readonly EventTopic[] = ['operation:progress', 'collection:changed'];
+
 export interface Api {
   /** 'desktop' inside the Wails window, 'http' in a browser. */
   readonly kind: 'desktop' | 'http';
   status(): Promise<Status>;
-  listModels(): Promise<Model[]>;
+  listModels(): Promise<ModelInfo[]>;
   listCollections(): Promise<Collection[]>;
   getCollection(id: string): Promise<Collection>;
   createCollection(req: CreateCollectionRequest): Promise<Collection>;
@@ -26,6 +34,14 @@ export interface Api {
   listSources(collectionId: string): Promise<Source[]>;
   addSource(collectionId: string, req: AddSourceRequest): Promise<Source>;
   removeSource(collectionId: string, sourceId: number): Promise<void>;
+  /** Queues an operation that indexes what changed in all the collection's folders. */
+  rescanCollection(id: string): Promise<Operation>;
+  /** The collection's operations, newest first. */
+  listOperations(collectionId: string): Promise<Operation[]>;
+  getOperation(id: string): Promise<Operation>;
+  /** Rejects with code 'conflict' when the operation has already finished. */
+  cancelOperation(id: string): Promise<Operation>;
+  listDocuments(collectionId: string, req: ListDocumentsRequest): Promise<DocumentInfo[]>;
   /** Opens the native folder picker; '' when cancelled. Desktop only. */
   pickDirectory(): Promise<string>;
   /**
@@ -34,6 +50,18 @@ export interface Api {
    * Returns a function that stops listening.
    */
   onFileDrop?(callback: (paths: string[]) => void): () => void;
+  /**
+   * Calls back with each live event of a topic (the desktop runtime's
+   * events, or the HTTP server's event stream). Returns a function that
+   * stops listening. Absent where no event stream exists.
+   */
+  onEvent?<T extends EventTopic>(topic: T, callback: (data: EventMap[T]) => void): () => void;
+  /**
+   * Calls back at once and on every change with whether events are being
+   * delivered (the HTTP stream drops and reconnects). Returns a function
+   * that stops listening.
+   */
+  onEventsConnected?(callback: (connected: boolean) => void): () => void;
 }
 
 export class ApiError extends Error {
@@ -120,8 +148,151 @@ function codeForStatus(status: number): string {
   return 'internal';
 }
 
-/** An Api over fetch to `${base}/api/v1`. */
-export function createHttpApi(fetchFn: FetchFn = (i, init) => fetch(i, init), base = ''): Api {
+/** The parts of the browser's EventSource the UI uses. */
+export interface EventSourceLike {
+  readonly readyState: number;
+  onopen: ((ev: Event) => unknown) | null;
+  onerror: ((ev: Event) => unknown) | null;
+  addEventListener(type: string, listener: (ev: MessageEvent) => void): void;
+  close(): void;
+}
+
+export type OpenEventSource = (url: string) => EventSourceLike;
+
+const defaultOpenEventSource: OpenEventSource | undefined =
+  typeof EventSource === 'undefined' ? undefined : (url) => new EventSource(url);
+
+/** EventSource.CLOSED: the browser gave up and will not reconnect by itself. */
+const ES_CLOSED = 2;
+
+/**
+ * One shared event stream for all listeners: opened with the first,
+ * closed with the last. The browser reconnects a dropped stream by itself;
+ * when it gives up (the server answered with an error), this retries.
+ */
+export class EventHub {
+  #open: OpenEventSource;
+  #url: string;
+  #retryMs: number;
+  #es: EventSourceLike | null = null;
+  #retry: ReturnType<typeof setTimeout> | null = null;
+  #connected = false;
+  #listeners = new Map<string, Set<(data: unknown) => void>>();
+  #connListeners = new Set<(connected: boolean) => void>();
+
+  constructor(open: OpenEventSource, url: string, retryMs = 5000) {
+    this.#open = open;
+    this.#url = url;
+    this.#retryMs = retryMs;
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  on<T extends EventTopic>(topic: T, callback: (data: EventMap[T]) => void): () => void {
+    const cb = callback as (data: unknown) => void;
+    let set = this.#listeners.get(topic);
+    if (!set) this.#listeners.set(topic, (set = new Set()));
+    set.add(cb);
+    this.#ensure();
+    return () => {
+      set.delete(cb);
+      this.#release();
+    };
+  }
+
+  onConnected(callback: (connected: boolean) => void): () => void {
+    this.#connListeners.add(callback);
+    callback(this.#connected);
+    this.#ensure();
+    return () => {
+      this.#connListeners.delete(callback);
+      this.#release();
+    };
+  }
+
+  #wanted(): boolean {
+    if (this.#connListeners.size > 0) return true;
+    for (const set of this.#listeners.values()) if (set.size > 0) return true;
+    return false;
+  }
+
+  #setConnected(v: boolean) {
+    if (v === this.#connected) return;
+    this.#connected = v;
+    for (const cb of [...this.#connListeners]) cb(v);
+  }
+
+  #ensure() {
+    if (this.#es || this.#retry || !this.#wanted()) return;
+    let es: EventSourceLike;
+    try {
+      es = this.#open(this.#url);
+    } catch {
+      this.#scheduleRetry();
+      return;
+    }
+    this.#es = es;
+    es.onopen = () => {
+      if (this.#es === es) this.#setConnected(true);
+    };
+    es.onerror = () => {
+      if (this.#es !== es) return;
+      this.#setConnected(false);
+      if (es.readyState === ES_CLOSED) {
+        es.close();
+        this.#es = null;
+        this.#scheduleRetry();
+      }
+    };
+    for (const topic of EVENT_TOPICS) {
+      es.addEventListener(topic, (ev) => {
+        if (this.#es !== es) return;
+        let data: unknown;
+        try {
+          data = JSON.parse(String(ev.data));
+        } catch {
+          return;
+        }
+        for (const cb of [...(this.#listeners.get(topic) ?? [])]) {
+          try {
+            cb(data);
+          } catch (err) {
+            console.error(`quarry: a listener for ${topic} failed`, err);
+          }
+        }
+      });
+    }
+  }
+
+  #scheduleRetry() {
+    if (this.#retry || this.#retryMs <= 0) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      this.#ensure();
+    }, this.#retryMs);
+  }
+
+  #release() {
+    if (this.#wanted()) return;
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#retry = null;
+    this.#es?.close();
+    this.#es = null;
+    this.#connected = false;
+  }
+}
+
+/**
+ * An Api over fetch to `${base}/api/v1`; live events over an EventSource
+ * on `${base}/api/v1/events` where the browser has one.
+ */
+export function createHttpApi(
+  fetchFn: FetchFn = (i, init) => fetch(i, init),
+  base = '',
+  openEventSource: OpenEventSource | undefined = defaultOpenEventSource,
+): Api {
   const root = `${base}/api/v1`;
 
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -162,10 +333,10 @@ export function createHttpApi(fetchFn: FetchFn = (i, init) => fetch(i, init), ba
   }
 
   const seg = encodeURIComponent;
-  return {
+  const api: Api = {
     kind: 'http',
     status: () => call('GET', '/status'),
-    listModels: () => call<Model[] | null>('GET', '/models').then((v) => v ?? []),
+    listModels: () => call<ModelInfo[] | null>('GET', '/models').then((v) => v ?? []),
     listCollections: () => call<Collection[] | null>('GET', '/collections').then((v) => v ?? []),
     getCollection: (id) => call('GET', `/collections/${seg(id)}`),
     createCollection: (req) => call('POST', '/collections', req),
@@ -174,9 +345,24 @@ export function createHttpApi(fetchFn: FetchFn = (i, init) => fetch(i, init), ba
     listSources: (cid) => call<Source[] | null>('GET', `/collections/${seg(cid)}/sources`).then((v) => v ?? []),
     addSource: (cid, req) => call('POST', `/collections/${seg(cid)}/sources`, req),
     removeSource: (cid, sid) => call('DELETE', `/collections/${seg(cid)}/sources/${sid}`),
+    // The server reads no body here, but every POST must say application/json.
+    rescanCollection: (id) => call('POST', `/collections/${seg(id)}/rescan`, {}),
+    listOperations: (cid) => call<Operation[] | null>('GET', `/collections/${seg(cid)}/operations`).then((v) => v ?? []),
+    getOperation: (id) => call('GET', `/operations/${seg(id)}`),
+    cancelOperation: (id) => call('POST', `/operations/${seg(id)}/cancel`, {}),
+    listDocuments: (cid, req) => {
+      const q = new URLSearchParams({ status: req.status, limit: String(req.limit), offset: String(req.offset) });
+      return call<DocumentInfo[] | null>('GET', `/collections/${seg(cid)}/documents?${q}`).then((v) => v ?? []);
+    },
     pickDirectory: () =>
       Promise.reject(new ApiError('unsupported', 'The folder picker is only available in the desktop app; type the folder’s path instead.')),
   };
+  if (openEventSource) {
+    const hub = new EventHub(openEventSource, `${root}/events`);
+    api.onEvent = (topic, callback) => hub.on(topic, callback);
+    api.onEventsConnected = (callback) => hub.onConnected(callback);
+  }
+  return api;
 }
 
 // --- Desktop (Wails) ----------------------------------------------------
@@ -196,6 +382,11 @@ export interface WailsBindings {
   ListSources(collectionId: string): Promise<unknown>;
   AddSource(collectionId: string, req: AddSourceRequest): Promise<unknown>;
   RemoveSource(collectionId: string, sourceId: number): Promise<unknown>;
+  RescanCollection(id: string): Promise<unknown>;
+  ListOperations(collectionId: string): Promise<unknown>;
+  GetOperation(id: string): Promise<unknown>;
+  CancelOperation(id: string): Promise<unknown>;
+  ListDocuments(collectionId: string, req: ListDocumentsRequest): Promise<unknown>;
   PickDirectory(): Promise<unknown>;
 }
 
@@ -203,6 +394,9 @@ export interface WailsBindings {
 export interface WailsRuntime {
   OnFileDrop(callback: (x: number, y: number, paths: string[]) => void, useDropTarget: boolean): void;
   OnFileDropOff(): void;
+  /** Returns a function that removes this one listener (Wails ≥ 2.5). */
+  EventsOn?(eventName: string, callback: (...data: unknown[]) => void): (() => void) | void;
+  EventsOff?(eventName: string, ...additionalEventNames: string[]): void;
 }
 
 /** An Api over the Wails bindings. */
@@ -222,6 +416,11 @@ export function createDesktopApi(b: WailsBindings, rt?: WailsRuntime): Api {
     listSources: (cid) => list(() => b.ListSources(cid)),
     addSource: (cid, req) => w(() => b.AddSource(cid, req)),
     removeSource: (cid, sid) => w<void>(() => b.RemoveSource(cid, sid)).then(() => undefined),
+    rescanCollection: (id) => w(() => b.RescanCollection(id)),
+    listOperations: (cid) => list(() => b.ListOperations(cid)),
+    getOperation: (id) => w(() => b.GetOperation(id)),
+    cancelOperation: (id) => w(() => b.CancelOperation(id)),
+    listDocuments: (cid, req) => list(() => b.ListDocuments(cid, req)),
     pickDirectory: () => w<unknown>(() => b.PickDirectory()).then((v) => (typeof v === 'string' ? v : '')),
   };
   if (rt) {
@@ -230,6 +429,20 @@ export function createDesktopApi(b: WailsBindings, rt?: WailsRuntime): Api {
       rt.OnFileDrop((_x, _y, paths) => callback(paths ?? []), false);
       return () => rt.OnFileDropOff();
     };
+    if (rt.EventsOn) {
+      api.onEvent = (topic, callback) => {
+        const off = rt.EventsOn!(topic, (data) => callback(data as never));
+        return () => {
+          if (typeof off === 'function') off();
+          else rt.EventsOff?.(topic);
+        };
+      };
+      // The runtime's events never drop.
+      api.onEventsConnected = (callback) => {
+        callback(true);
+        return () => {};
+      };
+    }
   }
   return api;
 }

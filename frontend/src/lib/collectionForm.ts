@@ -25,8 +25,16 @@ export interface Touched {
 
 export type FieldErrors = Partial<Record<keyof CollectionDraft, string>>;
 
+/** A catalogue model, which may say why it cannot be used yet. */
+type MaybeUnavailable = Model & { unavailable?: string };
+
+export function isUsable(m: Model | undefined): boolean {
+  return !!m && !(m as MaybeUnavailable).unavailable;
+}
+
+/** The default model, else the first one that can be used, else the first. */
 export function defaultModel(models: readonly Model[]): Model | undefined {
-  return models.find((m) => m.default) ?? models[0];
+  return models.find((m) => m.default && isUsable(m)) ?? models.find(isUsable) ?? models[0];
 }
 
 export function findModel(models: readonly Model[], name: string): Model | undefined {
@@ -85,6 +93,9 @@ export function validateDraft(draft: CollectionDraft, model: Model | undefined):
   const desc = validateDescription(draft.description);
   if (desc) errors.description = desc;
   if (!model) errors.model = 'Choose a model.';
+  else if (!isUsable(model)) {
+    errors.model = `${model.display_name} cannot be used yet: ${(model as MaybeUnavailable).unavailable}`;
+  }
   const size = draft.chunk_size;
   const max = model?.max_seq_len;
   if (!Number.isInteger(size)) {

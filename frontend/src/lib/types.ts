@@ -34,6 +34,8 @@ export interface Source {
   size_bytes: number;
   last_indexed_at: string | null;
   created_at: string;
+  /** The operation that indexes a folder just added. */
+  operation_id?: string;
 }
 
 export interface Model {
@@ -46,6 +48,15 @@ export interface Model {
   default_chunk_size: number;
   default_chunk_overlap: number;
   default: boolean;
+}
+
+/** A model as ListModels reports it: the catalogue entry and its state here. */
+export interface ModelInfo extends Model {
+  /** False: the files are fetched the first time a collection uses it. */
+  installed: boolean;
+  kind: 'transformer' | 'static' | string;
+  /** Why the model cannot run yet; absent when it can. */
+  unavailable?: string;
 }
 
 export interface Status {
@@ -80,3 +91,77 @@ export interface ErrorBody {
   message: string;
   field?: string;
 }
+
+// --- Operations, progress and documents ----------------------------------
+
+export type OperationType = 'index' | 'append' | 'reindex' | 'remove_source';
+export type OperationStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled';
+
+/** A running operation's snapshot (event `operation:progress`). */
+export interface Progress {
+  operation_id: string;
+  collection_id: string;
+  type: OperationType | string;
+  /** 'processing' until the operation ends; the UI also uses 'pending' for a queued one. */
+  status: OperationStatus;
+  phase: string;
+  files_total: number;
+  files_done: number;
+  files_failed: number;
+  files_skipped: number;
+  chunks: number;
+  bytes: number;
+  current_file: string;
+  files_per_sec: number;
+  chunks_per_sec: number;
+  /** -1 while unknown. */
+  eta_seconds: number;
+  elapsed_ms: number;
+  error?: string;
+}
+
+export interface Operation {
+  id: string;
+  collection_id: string;
+  type: OperationType | string;
+  status: OperationStatus;
+  config: Record<string, unknown> | null;
+  /** The last progress snapshot (the keys of Progress), possibly empty. */
+  progress: Partial<Progress> | null;
+  error: string;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+export type DocumentStatus = 'pending' | 'processing' | 'completed' | 'failed';
+
+/** A document of a collection (named so it does not shadow the DOM's Document). */
+export interface DocumentInfo {
+  id: string;
+  path: string;
+  size: number;
+  mime_type: string;
+  status: DocumentStatus;
+  /** Why it failed; '' otherwise. */
+  error: string;
+  chunk_count: number;
+  page_count: number;
+  /** How many paths hold identical content. */
+  paths: number;
+}
+
+export interface ListDocumentsRequest {
+  /** '' for all. */
+  status: DocumentStatus | '';
+  limit: number;
+  offset: number;
+}
+
+/** The live events and their data. */
+export interface EventMap {
+  'operation:progress': Progress;
+  /** The id of the collection whose counts or status changed. */
+  'collection:changed': string;
+}
+export type EventTopic = keyof EventMap;

@@ -2,9 +2,19 @@
 // behaves like the server for the calls the UI makes.
 
 import { ApiError, type Api } from '../lib/api';
-import type { Collection, Model, Source, Status } from '../lib/types';
+import type {
+  Collection,
+  DocumentInfo,
+  EventMap,
+  EventTopic,
+  ModelInfo,
+  Operation,
+  Progress,
+  Source,
+  Status,
+} from '../lib/types';
 
-export const MINILM: Model = {
+export const MINILM: ModelInfo = {
   name: 'sentence-transformers/all-MiniLM-L6-v2',
   short_name: 'minilm',
   display_name: 'MiniLM L6 v2',
@@ -14,9 +24,11 @@ export const MINILM: Model = {
   default_chunk_size: 256,
   default_chunk_overlap: 32,
   default: true,
+  installed: true,
+  kind: 'transformer',
 };
 
-export const BGE: Model = {
+export const BGE: ModelInfo = {
   name: 'BAAI/bge-base-en-v1.5',
   short_name: 'bge',
   display_name: 'BGE base v1.5',
@@ -26,6 +38,8 @@ export const BGE: Model = {
   default_chunk_size: 400,
   default_chunk_overlap: 50,
   default: false,
+  installed: true,
+  kind: 'transformer',
 };
 
 export const STATUS: Status = {
@@ -57,24 +71,104 @@ export function collection(over: Partial<Collection> = {}): Collection {
   };
 }
 
+export function progress(over: Partial<Progress> = {}): Progress {
+  return {
+    operation_id: 'op-1',
+    collection_id: '11111111-1111-4111-8111-111111111111',
+    type: 'index',
+    status: 'processing',
+    phase: 'indexing',
+    files_total: 30,
+    files_done: 10,
+    files_failed: 1,
+    files_skipped: 1,
+    chunks: 240,
+    bytes: 123456,
+    current_file: '/home/me/papers/2024/attention-is-all-you-need.pdf',
+    files_per_sec: 2.5,
+    chunks_per_sec: 48.2,
+    eta_seconds: 90,
+    elapsed_ms: 4800,
+    ...over,
+  };
+}
+
+export function operation(over: Partial<Operation> = {}): Operation {
+  return {
+    id: 'op-1',
+    collection_id: '11111111-1111-4111-8111-111111111111',
+    type: 'index',
+    status: 'completed',
+    config: {},
+    progress: {},
+    error: '',
+    created_at: '2026-01-01T10:00:00Z',
+    started_at: '2026-01-01T10:00:01Z',
+    completed_at: '2026-01-01T10:00:31Z',
+    ...over,
+  };
+}
+
+export function doc(over: Partial<DocumentInfo> = {}): DocumentInfo {
+  return {
+    id: 'd-1',
+    path: '/home/me/papers/a.txt',
+    size: 2048,
+    mime_type: 'text/plain',
+    status: 'completed',
+    error: '',
+    chunk_count: 3,
+    page_count: 0,
+    paths: 1,
+    ...over,
+  };
+}
+
 export interface FakeApi extends Api {
   collections: Collection[];
   sources: Source[];
+  operations: Operation[];
+  documents: DocumentInfo[];
+  models: ModelInfo[];
   calls: string[];
+  /** Delivers a live event to the UI, as the server would. */
+  emit<T extends EventTopic>(topic: T, data: EventMap[T]): void;
+  /** Says whether the event stream is connected now. */
+  setConnected(v: boolean): void;
+  /** How many listeners each topic has now. */
+  listeners(topic: EventTopic): number;
 }
 
-export function fakeApi(init: { collections?: Collection[]; kind?: 'desktop' | 'http'; pick?: string } = {}): FakeApi {
+export function fakeApi(
+  init: { collections?: Collection[]; kind?: 'desktop' | 'http'; pick?: string; events?: boolean; connected?: boolean } = {},
+): FakeApi {
   let n = 100;
+  const subs = new Map<string, Set<(d: unknown) => void>>();
+  const conn = new Set<(c: boolean) => void>();
+  let connected = init.connected ?? true;
   const api: FakeApi = {
     kind: init.kind ?? 'http',
     collections: [...(init.collections ?? [])],
     sources: [],
+    operations: [],
+    documents: [],
+    models: [MINILM, BGE],
     calls: [],
+    emit(topic, data) {
+      for (const cb of [...(subs.get(topic) ?? [])]) cb(data);
+    },
+    setConnected(v) {
+      connected = v;
+      for (const cb of [...conn]) cb(v);
+    },
+    listeners(topic) {
+      return subs.get(topic)?.size ?? 0;
+    },
     async status() {
       return STATUS;
     },
     async listModels() {
-      return [MINILM, BGE];
+      return [...api.models];
     },
     async listCollections() {
       return [...api.collections];
@@ -126,16 +220,61 @@ export function fakeApi(init: { collections?: Collection[]; kind?: 'desktop' | '
         created_at: '2026-01-01T00:00:00Z',
       };
       api.sources.push(s);
-      return s;
+      // Adding a folder queues its indexing.
+      const op = operation({ id: `op-${++n}`, collection_id: cid, status: 'pending', started_at: null, completed_at: null });
+      api.operations.unshift(op);
+      return { ...s, operation_id: op.id };
     },
     async removeSource(cid, sid) {
       api.calls.push(`remove ${cid} ${sid}`);
       api.sources = api.sources.filter((s) => s.id !== sid);
+    },
+    async rescanCollection(id) {
+      api.calls.push(`rescan ${id}`);
+      const op = operation({ id: `op-${++n}`, collection_id: id, type: 'append', status: 'pending', started_at: null, completed_at: null });
+      api.operations.unshift(op);
+      return op;
+    },
+    async listOperations(cid) {
+      return api.operations.filter((o) => o.collection_id === cid);
+    },
+    async getOperation(id) {
+      const o = api.operations.find((x) => x.id === id);
+      if (!o) throw new ApiError('not_found', `Not found: operation ${id}.`);
+      return o;
+    },
+    async cancelOperation(id) {
+      api.calls.push(`cancel ${id}`);
+      const i = api.operations.findIndex((x) => x.id === id);
+      if (i < 0) throw new ApiError('not_found', `Not found: operation ${id}.`);
+      if (!['pending', 'processing'].includes(api.operations[i].status)) {
+        throw new ApiError('conflict', 'The operation has already finished.');
+      }
+      api.operations[i] = { ...api.operations[i], status: 'cancelled' };
+      return api.operations[i];
+    },
+    async listDocuments(cid, req) {
+      api.calls.push(`documents ${cid} ${req.status || 'all'} ${req.limit} ${req.offset}`);
+      return api.documents.filter((d) => !req.status || d.status === req.status).slice(req.offset, req.offset + req.limit);
     },
     async pickDirectory() {
       api.calls.push('pick');
       return init.pick ?? '';
     },
   };
+  if (init.events !== false) {
+    api.onEvent = (topic, cb) => {
+      const fn = cb as (d: unknown) => void;
+      let set = subs.get(topic);
+      if (!set) subs.set(topic, (set = new Set()));
+      set.add(fn);
+      return () => set.delete(fn);
+    };
+    api.onEventsConnected = (cb) => {
+      conn.add(cb);
+      cb(connected);
+      return () => conn.delete(cb);
+    };
+  }
   return api;
 }

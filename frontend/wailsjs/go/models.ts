@@ -206,22 +206,16 @@ export namespace service {
 	    short_name: string;
 	    display_name: string;
 	    description: string;
+	    kind: string;
 	    dims: number;
 	    max_seq_len: number;
 	    default_chunk_size: number;
 	    default_chunk_overlap: number;
 	    default: boolean;
-	    kind: string;
+	    languages?: string;
+	    license?: string;
 	    repo?: string;
 	    revision?: string;
-	    license?: string;
-	    languages?: string;
-	    pooling: string;
-	    normalize: boolean;
-	    query_prefix?: string;
-	    document_prefix?: string;
-	    files?: models.File[];
-	    variants?: models.Variant[];
 	    unavailable?: string;
 	    installed: boolean;
 	
@@ -235,43 +229,19 @@ export namespace service {
 	        this.short_name = source["short_name"];
 	        this.display_name = source["display_name"];
 	        this.description = source["description"];
+	        this.kind = source["kind"];
 	        this.dims = source["dims"];
 	        this.max_seq_len = source["max_seq_len"];
 	        this.default_chunk_size = source["default_chunk_size"];
 	        this.default_chunk_overlap = source["default_chunk_overlap"];
 	        this.default = source["default"];
-	        this.kind = source["kind"];
+	        this.languages = source["languages"];
+	        this.license = source["license"];
 	        this.repo = source["repo"];
 	        this.revision = source["revision"];
-	        this.license = source["license"];
-	        this.languages = source["languages"];
-	        this.pooling = source["pooling"];
-	        this.normalize = source["normalize"];
-	        this.query_prefix = source["query_prefix"];
-	        this.document_prefix = source["document_prefix"];
-	        this.files = this.convertValues(source["files"], models.File);
-	        this.variants = this.convertValues(source["variants"], models.Variant);
 	        this.unavailable = source["unavailable"];
 	        this.installed = source["installed"];
 	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
 	}
 	export class Operation {
 	    id: string;

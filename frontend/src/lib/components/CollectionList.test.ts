@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import CollectionList from './CollectionList.svelte';
-import { BGE, MINILM, collection } from '../../test/fixtures';
+import { BGE, MINILM, collection, progress } from '../../test/fixtures';
 
 describe('CollectionList', () => {
   it('shows an empty state with a call to action', async () => {
@@ -59,5 +59,20 @@ describe('CollectionList', () => {
     expect(document.activeElement).toBe(b);
     await fireEvent.keyDown(b, { key: 'ArrowUp' });
     expect(document.activeElement).toBe(a);
+  });
+
+  it('shows a compact progress line for a collection that is indexing', async () => {
+    const a = collection({ id: 'a', name: 'Papers', status: 'processing' });
+    const b = collection({ id: 'b', name: 'Mail', status: 'ready' });
+    const live = {
+      a: progress({ collection_id: 'a', files_total: 30, files_done: 10, files_failed: 1, files_skipped: 1 }),
+      b: progress({ collection_id: 'b', operation_id: 'op-2', status: 'completed' }),
+    };
+    render(CollectionList, { collections: [a, b], models: [MINILM], live, selectedId: 'a', onselect: vi.fn(), oncreate: vi.fn() });
+    const items = screen.getAllByTestId('collection-item');
+    expect(within(items[0]).getByTestId('collection-progress').textContent).toContain('Indexing 12/30 files');
+    expect((items[0].querySelector('.mini-fill') as HTMLElement).style.width).toBe('40%');
+    // An ended operation shows nothing in the list.
+    expect(within(items[1]).queryByTestId('collection-progress')).toBeNull();
   });
 });

@@ -100,4 +100,30 @@ describe('CreateCollectionDialog', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
     expect(onclose).toHaveBeenCalledTimes(2);
   });
+
+  it('marks models that will download and disables unavailable ones with the reason', async () => {
+    const api = fakeApi();
+    const remote = { ...BGE, installed: false };
+    const blocked = { ...MINILM, name: 'static-x', display_name: 'Static X', default: false, installed: false, kind: 'static', unavailable: 'needs the word vectors file' };
+    const oncreated = vi.fn();
+    render(CreateCollectionDialog, { api, models: [MINILM, remote, blocked], oncreated, onclose: vi.fn() });
+    const select = screen.getByLabelText('Model') as HTMLSelectElement;
+    const options = Array.from(select.options);
+    expect(options.map((o) => o.textContent)).toEqual([
+      'MiniLM L6 v2 (default)',
+      'BGE base v1.5 — downloads on first use',
+      'Static X — unavailable',
+    ]);
+    expect(options.map((o) => o.disabled)).toEqual([false, false, true]);
+    expect(screen.getByTestId('unavailable-models').textContent).toContain('Static X cannot be used yet: needs the word vectors file');
+    expect(screen.queryByTestId('model-download-note')).toBeNull();
+    await fireEvent.change(select, { target: { value: remote.name } });
+    expect(screen.getByTestId('model-download-note').textContent).toContain('will download on first use');
+  });
+
+  it('does not preselect an unavailable default model', () => {
+    const blockedDefault = { ...MINILM, unavailable: 'not built for this platform' };
+    render(CreateCollectionDialog, { api: fakeApi(), models: [blockedDefault, BGE], oncreated: vi.fn(), onclose: vi.fn() });
+    expect((screen.getByLabelText('Model') as HTMLSelectElement).value).toBe(BGE.name);
+  });
 });

@@ -1,0 +1,105 @@
+// Shared by the end-to-end tests: starting the app binary and Chromium.
+
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chromium } from 'playwright-core';
+
+export const BIN = process.env.QUARRY_BIN;
+export const REQUIRE_ALL = process.env.QUARRY_REQUIRE_ALL === '1';
+export const CHROMIUM = process.env.QUARRY_CHROMIUM || '/usr/bin/chromium';
+export const OUT = process.env.QUARRY_E2E_OUT;
+const READY_TIMEOUT_MS = 90_000;
+const STOP_TIMEOUT_MS = 30_000;
+
+/** Starts `quarry --serve 127.0.0.1:0` and resolves with its URL once it says it is serving. */
+export async function startApp(dataDir) {
+  const child = spawn(BIN, ['--serve', '127.0.0.1:0', '--data-dir', dataDir], {
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let stdout = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => {
+    stderr = (stderr + d).slice(-16_000);
+  });
+  const exited = once(child, 'exit');
+  const tail = () => stderr.split('\n').slice(-30).join('\n');
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`quarry did not say it was serving within ${READY_TIMEOUT_MS / 1000} s; stderr tail:\n${tail()}`));
+    }, READY_TIMEOUT_MS);
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      stdout += d;
+      const m = /quarry: serving (http:\/\/\S+)/.exec(stdout);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start ${BIN}: ${err.message}`));
+    });
+    exited.then(([code, signal]) => {
+      clearTimeout(timer);
+      reject(new Error(`quarry exited (code ${code}, signal ${signal}) before serving; stderr tail:\n${tail()}`));
+    });
+  });
+  return {
+    url,
+    child,
+    tail,
+    /** SIGINT, then the exit code (SIGKILL after a deadline). */
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      const [code, signal] = await exited;
+      clearTimeout(timer);
+      return { code, signal };
+    },
+  };
+}
+
+/** Headless Chromium with a profile in dir. */
+export function launchBrowser(dir) {
+  return chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1200, height: 800 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Runs BIN with args; resolves with its output, rejects on a non-zero exit or after timeoutMs. */
+export function runBin(args, timeoutMs = 180_000) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, args, { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (out = (out + d).slice(-16_000)));
+    child.stderr.setEncoding('utf8').on('data', (d) => (out = (out + d).slice(-16_000)));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`quarry ${args[0]} took longer than ${timeoutMs / 1000} s; output:\n${out}`));
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start ${BIN}: ${err.message}`));
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`quarry ${args[0]} exited (code ${code}, signal ${signal}); output:\n${out}`));
+    });
+  });
+}
