@@ -47,7 +47,9 @@ run_go() {
 	stage "go test"
 	go test -count=1 -timeout 20m -v ./... >"$out/go-test.log" 2>&1
 	local rc=$?
-	grep -E '^(ok|FAIL|---|panic:|\s+--- FAIL)|^\s+\S+_test\.go:[0-9]+: ' "$out/go-test.log" | grep -vE '^\s*--- PASS' | tail -n 200
+	grep -E '^(ok|FAIL|panic:)|^\s*--- FAIL' "$out/go-test.log"
+	# For each failure, the lines the test logged just before it.
+	grep -B25 -E '^\s*--- FAIL' "$out/go-test.log" | grep -vE 'level=(INFO|DEBUG)' | tail -n 150
 	local p f s
 	p=$(grep -cE '^\s*--- PASS' "$out/go-test.log")
 	f=$(grep -cE '^\s*--- FAIL' "$out/go-test.log")
