@@ -9,27 +9,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/quarry-search/quarry/backend/fixtures"
+
 	"github.com/quarry-search/quarry/backend/extract"
 	"github.com/quarry-search/quarry/backend/testenv"
 	"github.com/quarry-search/quarry/backend/tokenizer"
 )
 
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("QUARRY_SHARED_DIR"); d != "" {
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := wd; filepath.Dir(d) != d; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(filepath.Dir(d), "shared")
-		}
-	}
-	testenv.Missing(t, "shared directory not found (set QUARRY_SHARED_DIR)")
-	return ""
+func sharedDir(tb testing.TB) string {
+	tb.Helper()
+	return fixtures.Dir(tb)
 }
 
 func loadTokenizer(t testing.TB) tokenizer.Tokenizer {

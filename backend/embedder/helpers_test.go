@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/quarry-search/quarry/backend/fixtures"
+
 	"github.com/quarry-search/quarry/backend/models"
 )
 
@@ -12,32 +14,13 @@ import (
 // ../shared next to the module root.
 func sharedDir(tb testing.TB) string {
 	tb.Helper()
-	if d := os.Getenv("QUARRY_SHARED_DIR"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(filepath.Dir(dir), "shared")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
+	return fixtures.Dir(tb)
 }
 
 // missing skips the test, or fails it when QUARRY_REQUIRE_ALL=1 (CI).
 func missing(tb testing.TB, format string, args ...any) {
 	tb.Helper()
-	if os.Getenv("QUARRY_REQUIRE_ALL") == "1" {
-		tb.Fatalf("required real part missing: "+format, args...)
-	}
-	tb.Skipf("real part missing: "+format, args...)
+	fixtures.Missing(tb, format, args...)
 }
 
 func needPath(tb testing.TB, p string) string {

@@ -12,33 +12,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quarry-search/quarry/backend/fixtures"
+
 	"github.com/quarry-search/quarry/backend/testenv"
 )
 
 // sharedDir returns QUARRY_SHARED_DIR, or ../shared next to the module
 // root; missing, the test is skipped (failed under QUARRY_REQUIRE_ALL=1).
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("QUARRY_SHARED_DIR")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(filepath.Dir(d), "shared")
-				break
-			}
-			if filepath.Dir(d) == d {
-				break
-			}
-		}
-	}
-	if dir == "" {
-		testenv.Missing(t, "shared directory not found (set QUARRY_SHARED_DIR)")
-	}
-	return dir
+func sharedDir(tb testing.TB) string {
+	tb.Helper()
+	return fixtures.Dir(tb)
 }
 
 func mixedDir(t testing.TB) string {

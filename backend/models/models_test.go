@@ -16,26 +16,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/quarry-search/quarry/backend/fixtures"
 )
 
 // sharedDir finds the shared models: QUARRY_SHARED_DIR, or ../shared next
 // to the module root.
 func sharedDir(tb testing.TB) string {
 	tb.Helper()
-	if d := os.Getenv("QUARRY_SHARED_DIR"); d != "" {
-		return d
-	}
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(filepath.Dir(dir), "shared")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
+	return fixtures.Dir(tb)
 }
 
 func sharedModel(tb testing.TB, name string) string {

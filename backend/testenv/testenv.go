@@ -23,6 +23,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/quarry-search/quarry/backend/fixtures"
 	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/pgserver"
 	"github.com/quarry-search/quarry/backend/qdrant"
@@ -31,7 +32,7 @@ import (
 )
 
 // EnvRequireAll turns every missing real part into a failure.
-const EnvRequireAll = "QUARRY_REQUIRE_ALL"
+const EnvRequireAll = fixtures.EnvRequireAll
 
 // EnvDatabaseURL points tests at an external PostgreSQL server instead of
 // the embedded one; the user must be allowed to create databases.
@@ -40,17 +41,13 @@ const EnvDatabaseURL = "QUARRY_TEST_DATABASE_URL"
 const templateDB = "quarry_test_template"
 
 // RequireAll reports whether missing real parts must fail tests.
-func RequireAll() bool { return os.Getenv(EnvRequireAll) == "1" }
+func RequireAll() bool { return fixtures.RequireAll() }
 
 // Missing skips t because a real part is absent, or fails it under
 // QUARRY_REQUIRE_ALL=1.
 func Missing(t testing.TB, format string, args ...any) {
 	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if RequireAll() {
-		t.Fatalf("required real part missing: %s", msg)
-	}
-	t.Skipf("real part missing: %s", msg)
+	fixtures.Missing(t, format, args...)
 }
 
 var pg struct {
@@ -264,19 +261,7 @@ func Vectors(t testing.TB) *qdrant.Client {
 // $QUARRY_SHARED_DIR, else ../shared beside the repository root.
 func SharedDir(t testing.TB) string {
 	t.Helper()
-	if d := os.Getenv("QUARRY_SHARED_DIR"); d != "" {
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := wd; d != filepath.Dir(d); d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(filepath.Dir(d), "shared")
-		}
-	}
-	return filepath.Join(wd, "shared")
+	return fixtures.Dir(t)
 }
 
 var miniLM struct {

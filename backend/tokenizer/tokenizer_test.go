@@ -7,42 +7,22 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/quarry-search/quarry/backend/fixtures"
 )
 
 // sharedDir finds the shared models and data: QUARRY_SHARED_DIR, or
 // ../shared next to the module root.
 func sharedDir(tb testing.TB) string {
 	tb.Helper()
-	if d := os.Getenv("QUARRY_SHARED_DIR"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(filepath.Dir(dir), "shared")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
+	return fixtures.Dir(tb)
 }
 
 // need returns path if it exists; otherwise it skips the test, or fails it
 // when QUARRY_REQUIRE_ALL=1.
 func need(tb testing.TB, path string) string {
 	tb.Helper()
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("QUARRY_REQUIRE_ALL") == "1" {
-			tb.Fatalf("required test input missing: %v", err)
-		}
-		tb.Skipf("test input missing: %v", err)
-	}
-	return path
+	return fixtures.Need(tb, path)
 }
 
 func miniLM(tb testing.TB) string {
