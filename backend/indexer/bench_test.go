@@ -32,6 +32,7 @@ func BenchmarkIndexNFCorpus(b *testing.B) {
 	files := writeCorpus(b, corpus, dir, limit)
 	for range b.N {
 		r := newRig(b)
+		r.timeout = time.Hour
 		r.start()
 		ctx := b.Context()
 		// Pipeline and bare embedder alternate twice, so that a machine

@@ -21,14 +21,16 @@ import (
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 type rig struct {
-	st    *store.Store
-	idx   *vecindex.Index
-	svc   *service.Service
-	mgr   *indexer.Manager
-	bus   *events.Bus
-	emb   *indexer.Embedders
-	start func()
-	stop  func()
+	st  *store.Store
+	idx *vecindex.Index
+	svc *service.Service
+	mgr *indexer.Manager
+	bus *events.Bus
+	emb *indexer.Embedders
+	// timeout bounds waiting for one operation (default 2 minutes).
+	timeout time.Duration
+	start   func()
+	stop    func()
 }
 
 // newRig wires the real parts: PostgreSQL, the vector engine over gRPC,
@@ -68,7 +70,11 @@ func newRig(t testing.TB) *rig {
 
 func (r *rig) wait(t testing.TB, opID string) service.Operation {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
+	limit := r.timeout
+	if limit == 0 {
+		limit = 2 * time.Minute
+	}
+	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
 		op, err := r.svc.GetOperation(t.Context(), opID)
 		if err != nil {
