@@ -24,10 +24,12 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	pb "github.com/qdrant/go-client/qdrant"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
@@ -85,6 +87,10 @@ func (s *Server) GRPCServer(opts ...grpc.ServerOption) *grpc.Server {
 	all := append([]grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(s.authenticate),
 		grpc.MaxRecvMsgSize(64 << 20),
+		// The Qdrant client pings every 10 s, idle or not, as Qdrant
+		// allows; grpc-go's default policy would answer with GOAWAY
+		// ("too_many_pings") and drop the connection.
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true}),
 	}, opts...)
 	g := grpc.NewServer(all...)
 	s.Register(g)
