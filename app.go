@@ -148,6 +148,18 @@ func (a *App) ListDocuments(collectionID string, req service.ListDocumentsReques
 	return a.svc.ListDocuments(a.ctx, collectionID, req)
 }
 
+// Search runs a query over one or more collections. Requests that name
+// the same Supersedes stream cancel the one still running.
+func (a *App) Search(req service.SearchRequest) (service.SearchResponse, error) {
+	return a.svc.Search(a.ctx, req)
+}
+
+// OpenDocument opens a result's file in its native application, at the
+// page where the viewer allows.
+func (a *App) OpenDocument(req service.OpenDocumentRequest) (service.OpenDocumentResult, error) {
+	return a.svc.OpenDocument(a.ctx, req)
+}
+
 // GetSettings returns the current settings.
 func (a *App) GetSettings() (service.Settings, error) { return a.svc.GetSettings(a.ctx) }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 
+	"github.com/quarry-search/quarry/backend/evaluate"
 	"github.com/quarry-search/quarry/backend/httpapi"
 	"github.com/quarry-search/quarry/backend/locations"
 	"github.com/quarry-search/quarry/backend/models"
@@ -59,8 +60,13 @@ func run() int {
 	if generatingBindings {
 		return generateBindings()
 	}
-	if len(os.Args) > 1 && os.Args[1] == "import-model" {
-		return importModel(os.Args[2:])
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case "import-model":
+			return importModel(os.Args[2:])
+		case "eval":
+			return evaluate.Run(context.Background(), os.Args[2:], os.Stdout)
+		}
 	}
 	var cfg config
 	var showVersion bool

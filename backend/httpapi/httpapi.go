@@ -64,6 +64,8 @@ func New(svc *service.Service, ui fs.FS, logger *slog.Logger) *Handler {
 		r.Get("/operations/{id}", h.getOperation)
 		r.Post("/operations/{id}/cancel", h.cancelOperation)
 		r.Get("/events", h.events)
+		r.Post("/search", h.search)
+		r.Post("/documents/open", h.openDocument)
 		r.Get("/settings", h.getSettings)
 		r.Put("/settings", h.updateSettings)
 		r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
@@ -156,6 +158,26 @@ func (h *Handler) removeSource(w http.ResponseWriter, r *http.Request) {
 	}
 	err = h.svc.RemoveSource(r.Context(), chi.URLParam(r, "id"), sid)
 	h.reply(w, http.StatusNoContent, nil, err)
+}
+
+// search runs a query; a client that goes away (a superseded request
+// in a search box) cancels it.
+func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
+	var req service.SearchRequest
+	if !h.decode(w, r, &req) {
+		return
+	}
+	resp, err := h.svc.Search(r.Context(), req)
+	h.reply(w, http.StatusOK, resp, err)
+}
+
+func (h *Handler) openDocument(w http.ResponseWriter, r *http.Request) {
+	var req service.OpenDocumentRequest
+	if !h.decode(w, r, &req) {
+		return
+	}
+	res, err := h.svc.OpenDocument(r.Context(), req)
+	h.reply(w, http.StatusOK, res, err)
 }
 
 func (h *Handler) getSettings(w http.ResponseWriter, r *http.Request) {

@@ -173,3 +173,19 @@ func TestSettings(t *testing.T) {
 		t.Errorf("after a rejected update = %s", r.raw)
 	}
 }
+
+func TestSearchEndpoint(t *testing.T) {
+	srv := newServer(t)
+	if r := do(t, srv, "POST", "/api/v1/search", `{"query":"anything"}`); r.status != 200 || r.body["results"] == nil {
+		t.Errorf("search over nothing = %d %s", r.status, r.raw)
+	}
+	if r := do(t, srv, "POST", "/api/v1/search", `{"query":"x","mode":"psychic"}`); r.status != 400 || errCode(r) != "invalid_argument" {
+		t.Errorf("bad mode = %d %s", r.status, r.raw)
+	}
+	if r := do(t, srv, "POST", "/api/v1/search", `{"query":"x","collection_ids":["`+"6d2b8f0e-0000-4000-8000-000000000000"+`"]}`); r.status != 404 {
+		t.Errorf("unknown collection = %d %s", r.status, r.raw)
+	}
+	if r := do(t, srv, "POST", "/api/v1/documents/open", `{"document_id":"x"}`); r.status != 503 {
+		t.Errorf("open outside the desktop = %d %s", r.status, r.raw)
+	}
+}

@@ -152,6 +152,12 @@ func Start(ctx context.Context, opts Options) (_ *Quarry, err error) {
 	}
 	q.workers = supervise.New(q.logger.With("component", "supervisor"))
 	q.workers.Add("indexer", q.indexer)
+	// Keyword indexes load in the background; a search before they are
+	// ready builds what it needs itself.
+	q.workers.Add("search warm-up", supervise.Func(func(ctx context.Context) error {
+		_ = q.svc.WarmSearch(ctx)
+		return nil
+	}))
 	return q, nil
 }
 

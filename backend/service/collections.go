@@ -212,6 +212,7 @@ func (s *Service) DeleteCollection(ctx context.Context, id string) error {
 			s.logger.Warn("drop vector collection", "collection", id, "err", err)
 		}
 	}
+	s.search.Forget(id)
 	s.logger.Info("collection deleted", "collection", id)
 	s.bus.Publish(events.Event{Topic: events.CollectionChanged, Data: id})
 	return nil

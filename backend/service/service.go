@@ -13,6 +13,7 @@ import (
 	"github.com/quarry-search/quarry/backend/apperr"
 	"github.com/quarry-search/quarry/backend/embedder"
 	"github.com/quarry-search/quarry/backend/events"
+	"github.com/quarry-search/quarry/backend/search"
 	"github.com/quarry-search/quarry/backend/store"
 	"github.com/quarry-search/quarry/backend/vecindex"
 )
@@ -33,6 +34,7 @@ type Service struct {
 	queue  Queue
 	models ModelStore
 	tuner  Tuner
+	search *search.Engine
 
 	settingsMu   sync.Mutex
 	settings     Settings
@@ -52,6 +54,9 @@ type Deps struct {
 	Queue  Queue
 	Models ModelStore
 	Bus    *events.Bus
+	// Search answers queries; when nil, one is built over Store, Index
+	// and Models.
+	Search *search.Engine
 	// Tuner applies settings; SettingsPath is where they are kept.
 	Tuner        Tuner
 	SettingsPath string
@@ -75,7 +80,14 @@ func New(ctx context.Context, info Info, d Deps) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new service: %w", err)
 	}
-	return &Service{store: st, index: d.Index, queue: d.Queue, models: d.Models, tuner: d.Tuner, settings: d.Settings, settingsPath: d.SettingsPath, bus: d.Bus, logger: logger, info: info, localUser: uid}, nil
+	if d.Search == nil {
+		opts := search.Options{Store: st, Index: d.Index, Logger: logger}
+		if emb, ok := d.Models.(search.Embedders); ok {
+			opts.Embedders = emb
+		}
+		d.Search = search.New(opts)
+	}
+	return &Service{search: d.Search, store: st, index: d.Index, queue: d.Queue, models: d.Models, tuner: d.Tuner, settings: d.Settings, settingsPath: d.SettingsPath, bus: d.Bus, logger: logger, info: info, localUser: uid}, nil
 }
 
 type actorKey struct{}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 
 	"github.com/quarry-search/quarry/backend/apperr"
 )
@@ -28,12 +27,6 @@ type Settings struct {
 // Tuner applies settings to the running models.
 type Tuner interface {
 	Tune(threads, concurrency int)
-}
-
-// settingsFile keeps Settings as JSON beside the app's other config.
-type settingsFile struct {
-	mu   sync.Mutex
-	path string
 }
 
 // DefaultSettings are used until the person changes something.

@@ -43,6 +43,278 @@ export namespace embedder {
 
 }
 
+export namespace search {
+	
+	export class Filters {
+	    source_ids?: number[];
+	    folders?: string[];
+	    file_types?: string[];
+	    // Go type: time
+	    modified_from?: any;
+	    // Go type: time
+	    modified_before?: any;
+	    statuses?: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Filters(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.source_ids = source["source_ids"];
+	        this.folders = source["folders"];
+	        this.file_types = source["file_types"];
+	        this.modified_from = this.convertValues(source["modified_from"], null);
+	        this.modified_before = this.convertValues(source["modified_before"], null);
+	        this.statuses = source["statuses"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Span {
+	    start: number;
+	    end: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Span(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.start = source["start"];
+	        this.end = source["end"];
+	    }
+	}
+	export class Snippet {
+	    text: string;
+	    highlights: Span[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Snippet(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.text = source["text"];
+	        this.highlights = this.convertValues(source["highlights"], Span);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Passage {
+	    chunk_index: number;
+	    score: number;
+	    keyword_score: number;
+	    semantic_score: number;
+	    page?: number;
+	    page_end?: number;
+	    heading?: string;
+	    snippet: Snippet;
+	
+	    static createFrom(source: any = {}) {
+	        return new Passage(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.chunk_index = source["chunk_index"];
+	        this.score = source["score"];
+	        this.keyword_score = source["keyword_score"];
+	        this.semantic_score = source["semantic_score"];
+	        this.page = source["page"];
+	        this.page_end = source["page_end"];
+	        this.heading = source["heading"];
+	        this.snippet = this.convertValues(source["snippet"], Snippet);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Request {
+	    query: string;
+	    collection_ids?: string[];
+	    mode?: string;
+	    filters: Filters;
+	    limit?: number;
+	    offset?: number;
+	    passages?: number;
+	    min_score?: number;
+	    supersedes?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Request(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.query = source["query"];
+	        this.collection_ids = source["collection_ids"];
+	        this.mode = source["mode"];
+	        this.filters = this.convertValues(source["filters"], Filters);
+	        this.limit = source["limit"];
+	        this.offset = source["offset"];
+	        this.passages = source["passages"];
+	        this.min_score = source["min_score"];
+	        this.supersedes = source["supersedes"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Result {
+	    collection_id: string;
+	    document_id: string;
+	    path: string;
+	    file_name: string;
+	    mime_type: string;
+	    // Go type: time
+	    modified: any;
+	    score: number;
+	    passages: Passage[];
+	    more_matches: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Result(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.collection_id = source["collection_id"];
+	        this.document_id = source["document_id"];
+	        this.path = source["path"];
+	        this.file_name = source["file_name"];
+	        this.mime_type = source["mime_type"];
+	        this.modified = this.convertValues(source["modified"], null);
+	        this.score = source["score"];
+	        this.passages = this.convertValues(source["passages"], Passage);
+	        this.more_matches = source["more_matches"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Response {
+	    query: string;
+	    mode: string;
+	    results: Result[];
+	    has_more: boolean;
+	    warnings?: string[];
+	    took_ms: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Response(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.query = source["query"];
+	        this.mode = source["mode"];
+	        this.results = this.convertValues(source["results"], Result);
+	        this.has_more = source["has_more"];
+	        this.warnings = source["warnings"];
+	        this.took_ms = source["took_ms"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	
+
+}
+
 export namespace service {
 	
 	export class AddSourceRequest {
@@ -241,6 +513,34 @@ export namespace service {
 	        this.revision = source["revision"];
 	        this.unavailable = source["unavailable"];
 	        this.installed = source["installed"];
+	    }
+	}
+	export class OpenDocumentRequest {
+	    document_id: string;
+	    page?: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new OpenDocumentRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.document_id = source["document_id"];
+	        this.page = source["page"];
+	    }
+	}
+	export class OpenDocumentResult {
+	    path: string;
+	    page_used: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new OpenDocumentResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.path = source["path"];
+	        this.page_used = source["page_used"];
 	    }
 	}
 	export class Operation {

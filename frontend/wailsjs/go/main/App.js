@@ -54,6 +54,10 @@ export function ListSources(arg1) {
   return window['go']['main']['App']['ListSources'](arg1);
 }
 
+export function OpenDocument(arg1) {
+  return window['go']['main']['App']['OpenDocument'](arg1);
+}
+
 export function PickDirectory() {
   return window['go']['main']['App']['PickDirectory']();
 }
@@ -64,6 +68,10 @@ export function RemoveSource(arg1, arg2) {
 
 export function RescanCollection(arg1) {
   return window['go']['main']['App']['RescanCollection'](arg1);
+}
+
+export function Search(arg1) {
+  return window['go']['main']['App']['Search'](arg1);
 }
 
 export function Status() {

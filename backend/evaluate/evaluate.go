@@ -1,0 +1,483 @@
+// Package evaluate is `quarry eval`: it indexes a BEIR-format dataset into
+// a throwaway collection through Quarry's own store, vector engine and
+// embedder, runs every query through the product's search in each mode,
+// and reports nDCG@10, Recall@100 and MRR@10 as text and JSON.
+package evaluate
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/quarry-search/quarry/backend/embedder"
+	"github.com/quarry-search/quarry/backend/models"
+	"github.com/quarry-search/quarry/backend/pgserver"
+	"github.com/quarry-search/quarry/backend/qdrant"
+	"github.com/quarry-search/quarry/backend/qdrantd"
+	"github.com/quarry-search/quarry/backend/search"
+	"github.com/quarry-search/quarry/backend/store"
+	"github.com/quarry-search/quarry/backend/vecindex"
+)
+
+// EnvDatabaseURL points the evaluator at an existing PostgreSQL instead of
+// a temporary embedded one.
+const EnvDatabaseURL = "QUARRY_DATABASE_URL"
+
+// Report is what a run measured.
+type Report struct {
+	Dataset string         `json:"dataset"`
+	Split   string         `json:"split"`
+	Model   string         `json:"model"`
+	Docs    int            `json:"documents"`
+	Fusion  search.Fusion  `json:"fusion"`
+	Modes   []ModeResult   `json:"modes"`
+	Sweep   []SweepResult  `json:"sweep,omitempty"`
+	Timings map[string]any `json:"timings"`
+}
+
+// ModeResult is one search mode's scores.
+type ModeResult struct {
+	Mode search.Mode `json:"mode"`
+	Scores
+	MedianMS float64 `json:"median_ms"`
+}
+
+// SweepResult is hybrid search with one fusion setting.
+type SweepResult struct {
+	Fusion search.Fusion `json:"fusion"`
+	Scores
+}
+
+type options struct {
+	dataset, split, model, modelDir, dbURL, format, jsonPath, fusion string
+	weight                                                           float64
+	sweep                                                            string
+	maxQueries                                                       int
+	verbose                                                          bool
+}
+
+// Run executes `quarry eval` with args (the subcommand's own flags) and
+// returns the process exit code.
+func Run(ctx context.Context, args []string, stdout io.Writer) int {
+	fs := flag.NewFlagSet("quarry eval", flag.ContinueOnError)
+	fs.SetOutput(os.Stderr)
+	var o options
+	fs.StringVar(&o.dataset, "dataset", "", "BEIR dataset `folder` (corpus.jsonl, queries.jsonl, qrels/)")
+	fs.StringVar(&o.split, "split", "test", "qrels split to score: test, dev or train")
+	fs.StringVar(&o.model, "model", "glove-6b-100d", "registered embedding model for semantic and hybrid search")
+	fs.StringVar(&o.modelDir, "model-dir", "", "`folder` holding the model's files (default: found in the shared models folder)")
+	fs.StringVar(&o.dbURL, "database-url", os.Getenv(EnvDatabaseURL), "PostgreSQL to use (default: a temporary embedded server)")
+	fs.StringVar(&o.format, "format", "both", "output: text, json or both")
+	fs.StringVar(&o.jsonPath, "json", "", "also write the JSON report to this `file`")
+	fs.StringVar(&o.fusion, "fusion", search.DefaultFusion.Method, "hybrid fusion: convex, minmax or rrf")
+	fs.Float64Var(&o.weight, "weight", search.DefaultFusion.Weight, "hybrid fusion: the semantic side's weight, 0–1")
+	fs.StringVar(&o.sweep, "sweep", "", "comma-separated semantic weights to score hybrid search with (tuning)")
+	fs.IntVar(&o.maxQueries, "max-queries", 0, "score only the first `n` queries (0: all)")
+	fs.BoolVar(&o.verbose, "v", false, "log progress to stderr")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if o.dataset == "" {
+		fmt.Fprintln(os.Stderr, "quarry eval: -dataset is required")
+		fs.Usage()
+		return 2
+	}
+	level := slog.LevelWarn
+	if o.verbose {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	rep, err := run(ctx, o, log)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "quarry eval: %v\n", err)
+		return 1
+	}
+	if o.format == "text" || o.format == "both" {
+		printText(stdout, rep)
+	}
+	js, _ := json.MarshalIndent(rep, "", "  ")
+	if o.format == "json" || o.format == "both" {
+		fmt.Fprintln(stdout, string(js))
+	}
+	if o.jsonPath != "" {
+		if err := os.WriteFile(o.jsonPath, append(js, '\n'), 0o644); err != nil {
+			fmt.Fprintf(os.Stderr, "quarry eval: %v\n", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+func printText(w io.Writer, rep Report) {
+	fmt.Fprintf(w, "%s (%s split, %d documents), model %s, fusion %s w=%.2f\n",
+		filepath.Base(rep.Dataset), rep.Split, rep.Docs, rep.Model, rep.Fusion.Method, rep.Fusion.Weight)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "mode\tnDCG@10\tRecall@100\tMRR@10\tqueries\tmedian ms\t")
+	for _, m := range rep.Modes {
+		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%d\t%.1f\t\n", m.Mode, m.NDCG10, m.Recall100, m.MRR10, m.Queries, m.MedianMS)
+	}
+	tw.Flush()
+	if len(rep.Sweep) > 0 {
+		fmt.Fprintln(w, "hybrid sweep:")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "fusion\tweight\tnDCG@10\tRecall@100\tMRR@10\t")
+		for _, s := range rep.Sweep {
+			fmt.Fprintf(tw, "%s\t%.2f\t%.4f\t%.4f\t%.4f\t\n", s.Fusion.Method, s.Fusion.Weight, s.NDCG10, s.Recall100, s.MRR10)
+		}
+		tw.Flush()
+	}
+}
+
+func run(ctx context.Context, o options, log *slog.Logger) (Report, error) {
+	rep := Report{Dataset: o.dataset, Split: o.split, Model: o.model, Timings: map[string]any{}}
+	t0 := time.Now()
+	ds, err := LoadDataset(o.dataset, o.split)
+	if err != nil {
+		return rep, err
+	}
+	rep.Docs = len(ds.Docs)
+	m, ok := models.Lookup(o.model)
+	if !ok {
+		return rep, fmt.Errorf("model %q is not registered", o.model)
+	}
+	tmp, err := os.MkdirTemp("", "quarry-eval-")
+	if err != nil {
+		return rep, err
+	}
+	defer os.RemoveAll(tmp)
+	if os.Geteuid() == 0 {
+		// PostgreSQL runs as an unprivileged user when Quarry is root; it
+		// must reach its folder inside this one.
+		if err := os.Chmod(tmp, 0o755); err != nil {
+			return rep, err
+		}
+	}
+
+	url := o.dbURL
+	if url == "" {
+		bin, err := pgserver.ResolveBinaries("")
+		if err != nil {
+			return rep, err
+		}
+		pg, err := pgserver.New(pgserver.Config{Binaries: bin, Dir: filepath.Join(tmp, "postgres"), Logger: log})
+		if err != nil {
+			return rep, err
+		}
+		if err := pg.Start(); err != nil {
+			return rep, err
+		}
+		defer pg.Stop()
+		url = pg.URL()
+	}
+	if err := store.Migrate(url); err != nil {
+		return rep, err
+	}
+	st, err := store.Open(ctx, url, log)
+	if err != nil {
+		return rep, err
+	}
+	defer st.Close()
+
+	svc, err := openModel(ctx, m, o.modelDir, tmp, log)
+	if err != nil {
+		return rep, err
+	}
+	defer svc.Close()
+
+	// The built-in vector engine, served in-process for this run.
+	eng, err := qdrantd.NewEmbeddedEngine(log)
+	if err != nil {
+		return rep, err
+	}
+	engCtx, stopEngine := context.WithCancel(context.Background())
+	var engDone sync.WaitGroup
+	engDone.Go(func() { _ = eng.Serve(engCtx) })
+	defer func() { stopEngine(); engDone.Wait() }()
+	qc, err := qdrant.New(qdrant.Config{URL: eng.Endpoint().URL, APIKey: eng.Endpoint().APIKey, Logger: log})
+	if err != nil {
+		return rep, err
+	}
+	defer qc.Close()
+	vec := vecindex.New(qc, st, log)
+
+	uid, err := st.LocalUserID(ctx)
+	if err != nil {
+		return rep, err
+	}
+	c, err := st.CreateCollection(ctx, store.NewCollection{
+		OwnerID: uid, Name: "eval-" + randomHex(6), Description: "quarry eval " + filepath.Base(o.dataset),
+		ModelName: m.Name, EmbeddingDims: svc.Info().Dims, Quantization: string(embedder.Float32),
+		ChunkSize: max(m.DefaultChunkSize, models.MinChunkSize), ChunkOverlap: m.DefaultChunkOverlap,
+	}, uid)
+	if err != nil {
+		return rep, err
+	}
+	// A throwaway collection: gone afterwards even in a shared database.
+	defer func() {
+		_ = vec.Drop(context.Background(), c)
+		_ = st.DeleteCollection(context.Background(), c.ID, uid)
+	}()
+	t1 := time.Now()
+	paths, err := ingest(ctx, st, svc, c, ds, log)
+	if err != nil {
+		return rep, err
+	}
+	rep.Timings["ingest_s"] = time.Since(t1).Seconds()
+	t1 = time.Now()
+	if err := vec.Ensure(ctx, c); err != nil {
+		return rep, err
+	}
+	if _, err := vec.Rebuild(ctx, c); err != nil {
+		return rep, err
+	}
+	rep.Timings["vector_load_s"] = time.Since(t1).Seconds()
+
+	queries := queryIDs(ds, o.maxQueries)
+	emb := single{name: m.Name, svc: svc}
+	f := search.Fusion{Method: o.fusion, Weight: o.weight}
+	rep.Fusion = f
+	engine := search.New(search.Options{Store: st, Index: vec, Embedders: emb, Fusion: &f, Logger: log})
+	t1 = time.Now()
+	if err := engine.Warm(ctx); err != nil {
+		return rep, err
+	}
+	rep.Timings["keyword_index_s"] = time.Since(t1).Seconds()
+	for _, mode := range []search.Mode{search.Keyword, search.Semantic, search.Hybrid} {
+		s, med, err := score(ctx, engine, c.ID, mode, ds, queries, paths)
+		if err != nil {
+			return rep, err
+		}
+		rep.Modes = append(rep.Modes, ModeResult{Mode: mode, Scores: s, MedianMS: med})
+	}
+	for _, w := range strings.Split(o.sweep, ",") {
+		if w = strings.TrimSpace(w); w == "" {
+			continue
+		}
+		wt, err := strconv.ParseFloat(w, 64)
+		if err != nil {
+			return rep, fmt.Errorf("-sweep: %w", err)
+		}
+		f := search.Fusion{Method: o.fusion, Weight: wt}
+		e := search.New(search.Options{Store: st, Index: vec, Embedders: emb, Fusion: &f, Logger: log})
+		s, _, err := score(ctx, e, c.ID, search.Hybrid, ds, queries, paths)
+		if err != nil {
+			return rep, err
+		}
+		rep.Sweep = append(rep.Sweep, SweepResult{Fusion: f, Scores: s})
+	}
+	rep.Timings["total_s"] = time.Since(t0).Seconds()
+	return rep, nil
+}
+
+func queryIDs(ds *Dataset, limit int) []string {
+	var ids []string
+	for id := range ds.Qrels {
+		if _, ok := ds.Queries[id]; ok {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	if limit > 0 && len(ids) > limit {
+		ids = ids[:limit]
+	}
+	return ids
+}
+
+// score runs every query in one mode and averages the metrics.
+func score(ctx context.Context, e *search.Engine, collectionID string, mode search.Mode, ds *Dataset, queries []string, paths map[string]string) (Scores, float64, error) {
+	var s Scores
+	var took []float64
+	for _, qid := range queries {
+		t := time.Now()
+		resp, err := e.Search(ctx, search.Request{Query: ds.Queries[qid], CollectionIDs: []string{collectionID}, Mode: mode, Limit: 100, Passages: 1})
+		if errors.Is(err, search.ErrInvalid) {
+			resp = search.Response{} // a query with no searchable text ranks nothing
+		} else if err != nil {
+			return s, 0, fmt.Errorf("query %s: %w", qid, err)
+		}
+		took = append(took, float64(time.Since(t).Microseconds())/1000)
+		ranked := make([]string, 0, len(resp.Results))
+		for _, r := range resp.Results {
+			ranked = append(ranked, paths[r.Path])
+		}
+		rel := ds.Qrels[qid]
+		s.NDCG10 += NDCG(ranked, rel, 10)
+		s.Recall100 += Recall(ranked, rel, 100)
+		s.MRR10 += MRR(ranked, rel, 10)
+		s.Queries++
+	}
+	if s.Queries > 0 {
+		n := float64(s.Queries)
+		s.NDCG10, s.Recall100, s.MRR10 = s.NDCG10/n, s.Recall100/n, s.MRR10/n
+	}
+	slices.Sort(took)
+	med := 0.0
+	if len(took) > 0 {
+		med = took[len(took)/2]
+	}
+	return s, med, nil
+}
+
+// ingest writes every corpus document as one file-backed document with a
+// single chunk (title and text, as BEIR scores whole documents) and its
+// embedding, through the store's own write path. It returns each
+// document's path → corpus id.
+func ingest(ctx context.Context, st *store.Store, svc *embedder.Service, c store.Collection, ds *Dataset, log *slog.Logger) (map[string]string, error) {
+	root := filepath.Join(string(filepath.Separator), "quarry-eval", c.ID)
+	src, err := st.AddSource(ctx, c.ID, "directory", root, 0)
+	if err != nil {
+		return nil, err
+	}
+	paths := make(map[string]string, len(ds.Docs))
+	for _, d := range ds.Docs {
+		paths[filepath.Join(root, d.ID+".txt")] = d.ID
+	}
+	const batch = 128
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(4)
+	now := time.Now().UTC()
+	for start := 0; start < len(ds.Docs); start += batch {
+		docs := ds.Docs[start:min(start+batch, len(ds.Docs))]
+		g.Go(func() error {
+			texts := make([]string, len(docs))
+			for i, d := range docs {
+				texts[i] = strings.TrimSpace(d.Title + "\n" + d.Text)
+			}
+			vecs, err := svc.Embed(gctx, texts, embedder.Document)
+			if err != nil {
+				return err
+			}
+			for i, d := range docs {
+				sum := sha256.Sum256([]byte(d.ID + "\x00" + texts[i]))
+				path := filepath.Join(root, d.ID+".txt")
+				a, err := st.AttachFile(gctx, c.ID, store.FileInfo{
+					SourceID: src.ID, Path: path, Size: int64(len(texts[i])), Modified: now,
+					MimeType: "text/plain", Hash: hex.EncodeToString(sum[:]),
+				})
+				if err != nil {
+					return err
+				}
+				err = st.CompleteDocument(gctx, c.ID, a.DocumentID, store.DocumentResult{
+					MimeType: "text/plain",
+					Chunks: []store.ChunkRow{{
+						Index: 0, PointID: qdrant.PointID(a.DocumentID, 0), Text: texts[i],
+						TokenCount: len(strings.Fields(texts[i])), CharEnd: len(texts[i]),
+						Embedding: embedder.Float32.Encode(vecs[i]), Format: string(embedder.Float32),
+					}},
+				})
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("index corpus: %w", err)
+	}
+	log.Info("corpus indexed", "documents", len(ds.Docs))
+	return paths, nil
+}
+
+// openModel installs the model into a temporary models folder from a
+// local folder and opens it.
+func openModel(ctx context.Context, m models.Model, dir, tmp string, log *slog.Logger) (*embedder.Service, error) {
+	if dir == "" {
+		dir = findModelDir(m)
+	}
+	if dir == "" {
+		return nil, fmt.Errorf("no local files for model %s: pass -model-dir", m.Name)
+	}
+	dst := filepath.Join(tmp, "models", m.Name)
+	variant := ""
+	if m.Kind == models.KindTransformer {
+		if _, err := os.Stat(filepath.Join(dir, "model_quantized.onnx")); err == nil {
+			variant = models.VariantInt8
+		}
+	}
+	dirs := []string{dir}
+	if m.Kind == models.KindTransformer {
+		// Tokenizer files may sit apart from the weights.
+		if tok := filepath.Join(sharedDir(), "models", m.Name); tok != dir {
+			if _, err := os.Stat(tok); err == nil {
+				dirs = append([]string{tok}, dirs...)
+			}
+		}
+	}
+	if _, err := models.ImportFolders(ctx, m, variant, dirs, dst, true, nil); err != nil {
+		return nil, fmt.Errorf("import model %s from %s: %w", m.Name, dir, err)
+	}
+	return embedder.Open(ctx, embedder.Config{Model: m, Dir: dst, Variant: variant, CacheDir: filepath.Join(tmp, "cache"), Logger: log})
+}
+
+func sharedDir() string {
+	if d := os.Getenv("QUARRY_SHARED_DIR"); d != "" {
+		return d
+	}
+	wd, _ := os.Getwd()
+	for d := wd; d != filepath.Dir(d); d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return filepath.Join(filepath.Dir(d), "shared")
+		}
+	}
+	return filepath.Join(wd, "shared")
+}
+
+// findModelDir looks for a model's files where development machines keep
+// them.
+func findModelDir(m models.Model) string {
+	var cands []string
+	switch m.Name {
+	case "glove-6b-100d":
+		cands = []string{filepath.Join(sharedDir(), "models", "glove-6b-100d-top100k"), os.Getenv("QUARRY_WINK_DIR")}
+	case "all-MiniLM-L6-v2":
+		cands = []string{filepath.Join(sharedDir(), "models", "synthetic-minilm-l6-int8")}
+	default:
+		cands = []string{filepath.Join(sharedDir(), "models", m.Name)}
+	}
+	for _, d := range cands {
+		if d == "" {
+			continue
+		}
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			return d
+		}
+	}
+	return ""
+}
+
+// single serves one open model to the search engine.
+type single struct {
+	name string
+	svc  *embedder.Service
+}
+
+func (s single) Get(_ context.Context, name string) (*embedder.Service, error) {
+	if name != s.name {
+		return nil, fmt.Errorf("model %s is not loaded", name)
+	}
+	return s.svc, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

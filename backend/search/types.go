@@ -1,0 +1,125 @@
+package search
+
+import "time"
+
+// Mode picks how candidates are found and scored.
+type Mode string
+
+// Search modes.
+const (
+	// Hybrid fuses keyword and semantic scores; the default.
+	Hybrid Mode = "hybrid"
+	// Semantic ranks by vector similarity to the query's embedding.
+	Semantic Mode = "semantic"
+	// Keyword ranks by BM25 over the chunk text.
+	Keyword Mode = "keyword"
+)
+
+// Limits on a request.
+const (
+	DefaultLimit       = 10
+	MaxLimit           = 1000
+	MaxQueryLength     = 1000
+	DefaultPassages    = 3
+	MaxPassagesPerHit  = 20
+	maxCandidateChunks = 4000
+)
+
+// Request is one search, shared by the desktop binding and the HTTP API.
+type Request struct {
+	Query string `json:"query"`
+	// CollectionIDs to search; empty means every collection. Collections
+	// embedded with different models are fused by rank.
+	CollectionIDs []string `json:"collection_ids,omitempty"`
+	// Mode is "hybrid" (default), "semantic" or "keyword".
+	Mode    Mode    `json:"mode,omitempty"`
+	Filters Filters `json:"filters"`
+	// Limit and Offset page through documents (not passages).
+	Limit  int `json:"limit,omitempty"`
+	Offset int `json:"offset,omitempty"`
+	// Passages is how many passages to show per document (default 3).
+	Passages int `json:"passages,omitempty"`
+	// MinScore drops passages scoring below it (0–1).
+	MinScore float64 `json:"min_score,omitempty"`
+	// Supersedes names a stream of requests (a search box): a new request
+	// with the same value cancels the one still running.
+	Supersedes string `json:"supersedes,omitempty"`
+}
+
+// Filters restrict results; fields combine with AND, values within a
+// field with OR. The zero value matches everything.
+type Filters struct {
+	SourceIDs []int64 `json:"source_ids,omitempty"`
+	// Folders match documents with a path inside any of them.
+	Folders []string `json:"folders,omitempty"`
+	// FileTypes are extensions ("pdf", ".docx") or MIME types
+	// ("application/pdf", or a prefix ending in "/" such as "text/").
+	FileTypes []string `json:"file_types,omitempty"`
+	// ModifiedFrom (inclusive) and ModifiedBefore (exclusive) bound the
+	// file's modification time.
+	ModifiedFrom   *time.Time `json:"modified_from,omitempty"`
+	ModifiedBefore *time.Time `json:"modified_before,omitempty"`
+	// Statuses are document statuses ("completed", ...); empty means any.
+	Statuses []string `json:"statuses,omitempty"`
+}
+
+// Response is a page of results, grouped by document, best first.
+type Response struct {
+	Query   string   `json:"query"`
+	Mode    Mode     `json:"mode"`
+	Results []Result `json:"results"`
+	// HasMore says a further page has results.
+	HasMore bool `json:"has_more"`
+	// Warnings say what was left out and why (a collection whose model is
+	// not installed was searched by keyword only, say).
+	Warnings []string `json:"warnings,omitempty"`
+	TookMS   float64  `json:"took_ms"`
+}
+
+// Result is one document with its best passages.
+type Result struct {
+	CollectionID string    `json:"collection_id"`
+	DocumentID   string    `json:"document_id"`
+	Path         string    `json:"path"`
+	FileName     string    `json:"file_name"`
+	MimeType     string    `json:"mime_type"`
+	Modified     time.Time `json:"modified"`
+	// Score is the best passage's score, on a 0–1 scale (see Passage).
+	Score    float64   `json:"score"`
+	Passages []Passage `json:"passages"`
+	// MoreMatches counts further matching passages not shown.
+	MoreMatches int `json:"more_matches"`
+}
+
+// Passage is one matching chunk.
+type Passage struct {
+	ChunkIndex int `json:"chunk_index"`
+	// Score is 0–1: in hybrid mode the tuned blend of the two below; in
+	// the other modes the one that applies.
+	Score float64 `json:"score"`
+	// KeywordScore is BM25 divided by the most this query could score
+	// (every term present at saturating frequency).
+	KeywordScore float64 `json:"keyword_score"`
+	// SemanticScore is cosine similarity rescaled so that 0 is what
+	// unrelated texts score with this model and 1 is identity.
+	SemanticScore float64 `json:"semantic_score"`
+	// Page and PageEnd are 1-based; 0 when the format has no pages.
+	Page    int     `json:"page,omitempty"`
+	PageEnd int     `json:"page_end,omitempty"`
+	Heading string  `json:"heading,omitempty"`
+	Snippet Snippet `json:"snippet"`
+}
+
+// Snippet is an excerpt with the query's terms marked.
+type Snippet struct {
+	Text string `json:"text"`
+	// Highlights are ranges of Text in UTF-16 code units (JavaScript
+	// string indices), sorted and disjoint.
+	Highlights []Span `json:"highlights"`
+}
+
+// Span is a half-open range [Start, End).
+type Span struct {
+	Start int `json:"start"`
+	End   int `json:"end"`
+}

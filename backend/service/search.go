@@ -1,0 +1,101 @@
+package service
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+
+	"github.com/quarry-search/quarry/backend/apperr"
+	"github.com/quarry-search/quarry/backend/launch"
+	"github.com/quarry-search/quarry/backend/search"
+	"github.com/quarry-search/quarry/backend/store"
+)
+
+// SearchRequest and SearchResponse are the one request/response pair of
+// the search binding and POST /api/search.
+type (
+	SearchRequest  = search.Request
+	SearchResponse = search.Response
+)
+
+func (s *Service) searchEngine() *search.Engine { return s.search }
+
+// Search runs a query over one or more collections.
+func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResponse, error) {
+	resp, err := s.searchEngine().Search(ctx, req)
+	switch {
+	case err == nil:
+		return resp, nil
+	case errors.Is(err, search.ErrInvalid):
+		return SearchResponse{}, apperr.Wrap(err, apperr.InvalidArgument, "%s", trimCause(err))
+	case errors.Is(err, search.ErrNotFound):
+		return SearchResponse{}, apperr.Wrap(err, apperr.NotFound, "That collection does not exist.")
+	case errors.Is(err, search.ErrSuperseded), errors.Is(err, context.Canceled):
+		return SearchResponse{}, apperr.Wrap(err, apperr.Conflict, "The search was replaced by a newer one.")
+	default:
+		return SearchResponse{}, s.internal("search", err)
+	}
+}
+
+// trimCause drops the sentinel's own text from a validation message.
+func trimCause(err error) string {
+	msg := err.Error()
+	if p := search.ErrInvalid.Error() + ": "; len(msg) > len(p) && msg[:len(p)] == p {
+		return msg[len(p):]
+	}
+	return msg
+}
+
+// WarmSearch builds the keyword indexes ahead of the first query; call it
+// once at start-up, in the background.
+func (s *Service) WarmSearch(ctx context.Context) error {
+	if err := s.searchEngine().Warm(ctx); err != nil {
+		s.logger.Warn("search warm-up incomplete", "err", err)
+		return err
+	}
+	return nil
+}
+
+// ForgetSearchIndex drops a deleted collection's keyword index.
+func (s *Service) ForgetSearchIndex(collectionID string) { s.searchEngine().Forget(collectionID) }
+
+// OpenDocumentRequest asks to show a document in its native application.
+type OpenDocumentRequest struct {
+	DocumentID string `json:"document_id"`
+	// Page is 1-based; 0 opens at the start.
+	Page int `json:"page,omitempty"`
+}
+
+// OpenDocumentResult says whether the page could be passed to the viewer
+// (Linux PDF viewers evince, atril, xreader, okular, zathura and qpdfview
+// when they are the default; never on macOS or Windows).
+type OpenDocumentResult struct {
+	Path     string `json:"path"`
+	PageUsed bool   `json:"page_used"`
+}
+
+// OpenDocument opens a search result's file on this machine.
+func (s *Service) OpenDocument(ctx context.Context, req OpenDocumentRequest) (OpenDocumentResult, error) {
+	if !s.info.Desktop {
+		return OpenDocumentResult{}, apperr.New(apperr.Unavailable, "Files can only be opened in the desktop app.")
+	}
+	if uuid.Validate(req.DocumentID) != nil {
+		return OpenDocumentResult{}, apperr.Field(apperr.NotFound, "document_id", "That document does not exist.")
+	}
+	path, mime, err := s.store.DocumentLocation(ctx, req.DocumentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return OpenDocumentResult{}, apperr.Field(apperr.NotFound, "document_id", "That document does not exist.")
+	}
+	if err != nil {
+		return OpenDocumentResult{}, s.internal("open document", err)
+	}
+	used, err := launch.Open(ctx, path, req.Page, mime)
+	if errors.Is(err, launch.ErrNotFound) {
+		return OpenDocumentResult{}, apperr.Wrap(err, apperr.PathNotFound, "%s is no longer there.", path)
+	}
+	if err != nil {
+		return OpenDocumentResult{}, apperr.Wrap(err, apperr.Unavailable, "%s could not be opened: %v", path, err)
+	}
+	return OpenDocumentResult{Path: path, PageUsed: used}, nil
+}

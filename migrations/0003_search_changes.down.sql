@@ -1,0 +1,11 @@
+DROP TRIGGER document_paths_search_delete ON document_paths;
+DROP TRIGGER document_paths_search_update ON document_paths;
+DROP TRIGGER document_paths_search_insert ON document_paths;
+DROP TRIGGER documents_search_delete ON documents;
+DROP TRIGGER documents_search_update ON documents;
+DROP TRIGGER chunks_search_delete ON chunks;
+DROP TRIGGER chunks_search_update ON chunks;
+DROP TRIGGER chunks_search_insert ON chunks;
+DROP FUNCTION search_log_by_id();
+DROP FUNCTION search_log_by_document_id();
+DROP TABLE search_changes;
