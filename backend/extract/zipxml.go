@@ -75,17 +75,6 @@ func (l *limitedReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// readSmall reads a member that is expected to be small (metadata,
-// relationships), capped at 16 MiB.
-func (p *pkg) readSmall(name string) ([]byte, error) {
-	rc, err := p.open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	return io.ReadAll(io.LimitReader(rc, 16<<20))
-}
-
 // xmlDecoder returns a lenient decoder for a package part.
 func xmlDecoder(r io.Reader) *xml.Decoder {
 	d := xml.NewDecoder(r)

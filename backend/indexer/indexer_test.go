@@ -11,7 +11,6 @@ import (
 
 	"github.com/quarry-search/quarry/backend/events"
 	"github.com/quarry-search/quarry/backend/indexer"
-	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/service"
 	"github.com/quarry-search/quarry/backend/store"
 	"github.com/quarry-search/quarry/backend/testenv"
@@ -295,15 +294,6 @@ func TestResumeAfterCrashAndCancel(t *testing.T) {
 	if r.consistent(t, c.ID) == 0 {
 		t.Error("no vectors after resuming")
 	}
-}
-
-func mustModel(t testing.TB) models.Model {
-	t.Helper()
-	m, ok := models.Lookup("all-MiniLM-L6-v2")
-	if !ok {
-		t.Fatal("all-MiniLM-L6-v2 is not registered")
-	}
-	return m
 }
 
 // TestMixedDatasetCompletes indexes a folder of real-world files nobody

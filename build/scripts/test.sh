@@ -2,7 +2,7 @@
 # Runs Quarry's test suites and ends with one summary line:
 #   tests: N passed, N failed
 #
-#   build/scripts/test.sh all|go|frontend|smoke|e2e
+#   build/scripts/test.sh all|go|lint|frontend|smoke|e2e
 #
 # Real parts only: PostgreSQL, ONNX Runtime and Chromium are the real
 # programs. Under CI=true every missing part is a failure, not a skip.
@@ -59,6 +59,11 @@ run_go() {
 	record "go test" "$p" "$f" "$rc"
 }
 
+run_lint() {
+	stage "lint: staticcheck and generated bindings up to date"
+	if "$root/build/scripts/lint.sh"; then record lint 1 0 0; else record lint 0 1 1; fi
+}
+
 run_frontend() {
 	stage "frontend unit tests (vitest)"
 	(cd frontend && npx vitest run --reporter=default) 2>&1 | tee "$out/vitest.log"
@@ -102,12 +107,13 @@ run_e2e() {
 }
 
 case $what in
-all) run_go; run_frontend; run_smoke; run_e2e ;;
+all) run_go; run_lint; run_frontend; run_smoke; run_e2e ;;
+lint) run_lint ;;
 go) run_go ;;
 frontend) run_frontend ;;
 smoke) run_smoke ;;
 e2e) run_e2e ;;
-*) echo "usage: $0 all|go|frontend|smoke|e2e" >&2; exit 2 ;;
+*) echo "usage: $0 all|go|lint|frontend|smoke|e2e" >&2; exit 2 ;;
 esac
 
 echo
