@@ -483,3 +483,88 @@ describe('desktop events', () => {
     ]);
   });
 });
+
+describe('search and open', () => {
+  const reply = {
+    query: 'tides',
+    mode: 'keyword',
+    results: [
+      { collection_id: 'c', document_id: 'd', path: '/a/t.txt', file_name: 't.txt', mime_type: 'text/plain', modified: '2026-01-01T00:00:00Z', score: 0.5, passages: null, more_matches: 0 },
+    ],
+    has_more: false,
+    took_ms: 3,
+  };
+
+  it('HTTP: POSTs the request as JSON and reads nulls as empty lists', async () => {
+    const seen: Seen[] = [];
+    const inits: RequestInit[] = [];
+    const fetchFn: FetchFn = async (url, init) => {
+      inits.push(init!);
+      return fakeFetch(() => json(200, reply), seen)(url, init);
+    };
+    const api = createHttpApi(fetchFn, '', undefined);
+    const req = { query: 'tides', mode: 'keyword' as const, filters: { file_types: ['pdf'] }, supersedes: 'searchbox' };
+    const r = await api.search(req);
+    expect(seen[0]).toMatchObject({ url: '/api/v1/search', method: 'POST', body: req });
+    expect((inits[0].headers as Record<string, string>)['Content-Type']).toBe('application/json');
+    expect(r.results![0].passages).toEqual([]);
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('HTTP: an aborted search rejects with code aborted', async () => {
+    const fetchFn: FetchFn = (_url, init) =>
+      new Promise((_, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(new DOMException('Aborted', 'AbortError')));
+      });
+    const api = createHttpApi(fetchFn, '', undefined);
+    const ctl = new AbortController();
+    const p = api.search({ query: 'x', filters: {} }, { signal: ctl.signal });
+    ctl.abort();
+    await expect(p).rejects.toMatchObject({ code: 'aborted' });
+  });
+
+  it('HTTP: an over-long query is the server’s invalid_argument', async () => {
+    const api = createHttpApi(
+      fakeFetch(() => json(400, { error: { code: 'invalid_argument', message: 'The query is too long.', field: 'query' } })),
+      '',
+      undefined,
+    );
+    await expect(api.search({ query: 'x'.repeat(2000), filters: {} })).rejects.toMatchObject({ code: 'invalid_argument', field: 'query' });
+  });
+
+  it('HTTP: opening a document answers 204', async () => {
+    const seen: Seen[] = [];
+    const api = createHttpApi(fakeFetch(() => new Response(null, { status: 204 }), seen), '', undefined);
+    expect(await api.openDocument({ document_id: 'd', page: 3 })).toBeNull();
+    expect(seen[0]).toMatchObject({ url: '/api/v1/documents/open', method: 'POST', body: { document_id: 'd', page: 3 } });
+  });
+
+  it('desktop: calls Search and OpenDocument', async () => {
+    const seen: unknown[][] = [];
+    const api = createDesktopApi(
+      bindings({
+        Search: async (...a) => {
+          seen.push(['Search', ...a]);
+          return { ...reply, warnings: null, results: null };
+        },
+        OpenDocument: async (...a) => {
+          seen.push(['OpenDocument', ...a]);
+          return { path: '/a/t.txt', page_used: false };
+        },
+      }),
+    );
+    const r = await api.search({ query: 'tides', filters: {} });
+    expect(r.results).toEqual([]);
+    expect(await api.openDocument({ document_id: 'd' })).toEqual({ path: '/a/t.txt', page_used: false });
+    expect(seen).toEqual([
+      ['Search', { query: 'tides', filters: {} }],
+      ['OpenDocument', { document_id: 'd' }],
+    ]);
+  });
+
+  it('desktop: bindings without Search reject as unsupported', async () => {
+    const api = createDesktopApi(bindings());
+    await expect(api.search({ query: 'x', filters: {} })).rejects.toMatchObject({ code: 'unsupported' });
+    await expect(api.openDocument({ document_id: 'd' })).rejects.toMatchObject({ code: 'unsupported' });
+  });
+});

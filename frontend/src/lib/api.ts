@@ -12,7 +12,11 @@ import type {
   EventTopic,
   ListDocumentsRequest,
   ModelInfo,
+  OpenDocumentRequest,
+  OpenDocumentResult,
   Operation,
+  SearchRequest,
+  SearchResponse,
   Source,
   Status,
   UpdateCollectionRequest,
@@ -44,6 +48,18 @@ export interface Api {
   listDocuments(collectionId: string, req: ListDocumentsRequest): Promise<DocumentInfo[]>;
   /** Opens the native folder picker; '' when cancelled. Desktop only. */
   pickDirectory(): Promise<string>;
+  /**
+   * Searches. An aborted signal rejects with code 'aborted' (HTTP; the
+   * desktop bindings cannot be aborted, and their late reply is the
+   * caller's to ignore).
+   */
+  search(req: SearchRequest, opts?: { signal?: AbortSignal }): Promise<SearchResponse>;
+  /**
+   * Opens a document in its default application on the machine running
+   * Quarry. The desktop app says where and whether the page was used; the
+   * HTTP API answers null.
+   */
+  openDocument(req: OpenDocumentRequest): Promise<OpenDocumentResult | null>;
   /**
    * Calls back with the paths of files and folders dropped on the window.
    * Desktop only (a browser never reveals a dropped folder's path).
@@ -135,6 +151,32 @@ async function guard<T>(p: () => Promise<T>): Promise<T> {
   } catch (e) {
     throw toApiError(e);
   }
+}
+
+/** Go renders nil slices as null: a response the UI can read without checks. */
+function normalizeSearch(r: SearchResponse): SearchResponse {
+  if (!r || typeof r !== 'object') throw new ApiError('internal', 'The server sent no search results.');
+  return {
+    ...r,
+    results: (r.results ?? []).map((x) => ({
+      ...x,
+      passages: (x.passages ?? []).map((p) => ({ ...p, snippet: { text: p.snippet?.text ?? '', highlights: p.snippet?.highlights ?? [] } })),
+      more_matches: x.more_matches ?? 0,
+    })),
+    warnings: r.warnings ?? [],
+    has_more: !!r.has_more,
+  };
+}
+
+function openResult(v: unknown): OpenDocumentResult | null {
+  if (typeof v === 'object' && v !== null && typeof (v as OpenDocumentResult).path === 'string') {
+    return v as OpenDocumentResult;
+  }
+  return null;
+}
+
+function missing(name: string): Promise<never> {
+  return Promise.reject(new ApiError('unsupported', `This build of Quarry has no ${name} yet.`));
 }
 
 // --- HTTP ---------------------------------------------------------------
@@ -295,20 +337,24 @@ export function createHttpApi(
 ): Api {
   const root = `${base}/api/v1`;
 
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const init: RequestInit = { method, headers: { Accept: 'application/json' } };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
       init.headers = { ...init.headers, 'Content-Type': 'application/json' };
     }
+    if (signal) init.signal = signal;
+    const aborted = () => new ApiError('aborted', 'The request was cancelled.');
     let res: Response;
     try {
       res = await fetchFn(root + path, init);
     } catch {
+      if (signal?.aborted) throw aborted();
       throw new ApiError('unavailable', 'Quarry cannot be reached. Is it still running?');
     }
     if (res.status === 204) return undefined as T;
     const text = await res.text().catch(() => '');
+    if (signal?.aborted) throw aborted();
     let parsed: unknown = undefined;
     if (text) {
       try {
@@ -356,6 +402,8 @@ export function createHttpApi(
     },
     pickDirectory: () =>
       Promise.reject(new ApiError('unsupported', 'The folder picker is only available in the desktop app; type the folder’s path instead.')),
+    search: (req, opts) => call<SearchResponse>('POST', '/search', req, opts?.signal).then(normalizeSearch),
+    openDocument: (req) => call<unknown>('POST', '/documents/open', req).then(openResult),
   };
   if (openEventSource) {
     const hub = new EventHub(openEventSource, `${root}/events`);
@@ -388,6 +436,11 @@ export interface WailsBindings {
   CancelOperation(id: string): Promise<unknown>;
   ListDocuments(collectionId: string, req: ListDocumentsRequest): Promise<unknown>;
   PickDirectory(): Promise<unknown>;
+  // Optional until every build generates them. The generated search.Request
+  // is a class (with convertValues) whose mode is a plain string: the same
+  // JSON, but neither type fits the other, hence `never` and a cast.
+  Search?(req: never): Promise<unknown>;
+  OpenDocument?(req: OpenDocumentRequest): Promise<unknown>;
 }
 
 /** The parts of the Wails runtime (wailsjs/runtime) the UI uses. */
@@ -422,6 +475,8 @@ export function createDesktopApi(b: WailsBindings, rt?: WailsRuntime): Api {
     cancelOperation: (id) => w(() => b.CancelOperation(id)),
     listDocuments: (cid, req) => list(() => b.ListDocuments(cid, req)),
     pickDirectory: () => w<unknown>(() => b.PickDirectory()).then((v) => (typeof v === 'string' ? v : '')),
+    search: (req) => w<SearchResponse>(() => (b.Search ? b.Search(req as never) : missing('Search'))).then(normalizeSearch),
+    openDocument: (req) => w<unknown>(() => (b.OpenDocument ? b.OpenDocument(req) : missing('OpenDocument'))).then(openResult),
   };
   if (rt) {
     api.onFileDrop = (callback) => {

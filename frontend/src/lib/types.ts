@@ -165,3 +165,99 @@ export interface EventMap {
   'collection:changed': string;
 }
 export type EventTopic = keyof EventMap;
+
+// --- Search ----------------------------------------------------------------
+
+export type SearchMode = 'hybrid' | 'semantic' | 'keyword';
+
+/** Restrictions on a search: fields combine with AND, values within one with OR. */
+export interface SearchFilters {
+  source_ids?: number[];
+  /** Path prefixes: documents inside any of these folders. */
+  folders?: string[];
+  /** Extensions ('pdf', '.docx'), MIME types ('application/pdf') or MIME prefixes ('text/'). */
+  file_types?: string[];
+  /** RFC 3339, inclusive. */
+  modified_from?: string;
+  /** RFC 3339, exclusive. */
+  modified_before?: string;
+  statuses?: string[];
+}
+
+export interface SearchRequest {
+  query: string;
+  /** Empty: every collection. */
+  collection_ids?: string[];
+  mode?: SearchMode;
+  filters: SearchFilters;
+  /** Documents per page (default 10). */
+  limit?: number;
+  offset?: number;
+  /** Passages per document (default 3). */
+  passages?: number;
+  /** 0–1. */
+  min_score?: number;
+  /** A stream id: a newer request with the same value cancels this one on the server. */
+  supersedes?: string;
+}
+
+/** A half-open range [start, end) of UTF-16 code units. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+export interface Snippet {
+  text: string;
+  /** Sorted, disjoint ranges of text (UTF-16 code units, i.e. JavaScript string indices). */
+  highlights: Span[] | null;
+}
+
+export interface Passage {
+  chunk_index: number;
+  /** 0–1. */
+  score: number;
+  keyword_score: number;
+  semantic_score: number;
+  /** 1-based; absent when the format has no pages. */
+  page?: number;
+  page_end?: number;
+  heading?: string;
+  snippet: Snippet;
+}
+
+export interface SearchResult {
+  collection_id: string;
+  document_id: string;
+  path: string;
+  file_name: string;
+  mime_type: string;
+  modified: string;
+  /** 0–1: the best passage's score. */
+  score: number;
+  passages: Passage[] | null;
+  /** Further matching passages in this document, not returned. */
+  more_matches: number;
+}
+
+export interface SearchResponse {
+  query: string;
+  mode: SearchMode;
+  results: SearchResult[] | null;
+  has_more: boolean;
+  warnings?: string[] | null;
+  took_ms: number;
+}
+
+export interface OpenDocumentRequest {
+  document_id: string;
+  /** 1-based; 0 or absent opens at the start. */
+  page?: number;
+}
+
+/** What the desktop app reports after opening a file (the HTTP API answers 204). */
+export interface OpenDocumentResult {
+  path: string;
+  /** Whether the viewer was told the page. */
+  page_used: boolean;
+}

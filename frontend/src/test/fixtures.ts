@@ -8,8 +8,14 @@ import type {
   EventMap,
   EventTopic,
   ModelInfo,
+  OpenDocumentRequest,
+  OpenDocumentResult,
   Operation,
+  Passage,
   Progress,
+  SearchRequest,
+  SearchResponse,
+  SearchResult,
   Source,
   Status,
 } from '../lib/types';
@@ -124,7 +130,43 @@ export function doc(over: Partial<DocumentInfo> = {}): DocumentInfo {
   };
 }
 
+export function passage(over: Partial<Passage> = {}): Passage {
+  return {
+    chunk_index: 0,
+    score: 0.8,
+    keyword_score: 0.8,
+    semantic_score: 0.5,
+    snippet: { text: 'The moon pulls the oceans, and twice a day the tides climb the beach.', highlights: [{ start: 41, end: 46 }] },
+    ...over,
+  };
+}
+
+export function result(over: Partial<SearchResult> = {}): SearchResult {
+  return {
+    collection_id: '11111111-1111-4111-8111-111111111111',
+    document_id: 'doc-1',
+    path: '/home/me/papers/notes/tides.txt',
+    file_name: 'tides.txt',
+    mime_type: 'text/plain',
+    modified: '2026-01-02T10:00:00Z',
+    score: 0.82,
+    passages: [passage()],
+    more_matches: 0,
+    ...over,
+  };
+}
+
+export function response(over: Partial<SearchResponse> = {}): SearchResponse {
+  return { query: 'tides', mode: 'hybrid', results: [result()], has_more: false, warnings: [], took_ms: 12.4, ...over };
+}
+
 export interface FakeApi extends Api {
+  /** Every search request, in order. */
+  searches: SearchRequest[];
+  /** Answers a search; by default one page of response(). */
+  searchImpl: (req: SearchRequest, signal?: AbortSignal) => Promise<SearchResponse>;
+  opened: OpenDocumentRequest[];
+  openImpl: (req: OpenDocumentRequest) => Promise<OpenDocumentResult | null>;
   collections: Collection[];
   sources: Source[];
   operations: Operation[];
@@ -154,6 +196,18 @@ export function fakeApi(
     documents: [],
     models: [MINILM, BGE],
     calls: [],
+    searches: [],
+    searchImpl: async (req) => response({ query: req.query, mode: req.mode ?? 'hybrid' }),
+    opened: [],
+    openImpl: async () => null,
+    search(req, opts) {
+      api.searches.push(req);
+      return api.searchImpl(req, opts?.signal);
+    },
+    openDocument(req) {
+      api.opened.push(req);
+      return api.openImpl(req);
+    },
     emit(topic, data) {
       for (const cb of [...(subs.get(topic) ?? [])]) cb(data);
     },
