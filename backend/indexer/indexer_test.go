@@ -167,17 +167,31 @@ func TestIndexRescanRemove(t *testing.T) {
 		t.Fatal(err)
 	}
 	op := r.wait(t, src.OperationID)
-	stopEvents()
 	if op.Status != "completed" {
 		t.Fatalf("index operation = %s: %s", op.Status, op.Error)
 	}
+	// The final event follows the committed outcome; collect until it
+	// arrives (or a generous deadline passes).
 	var updates, finals int
-	for e := range progress {
-		if p, ok := e.Data.(indexer.Progress); ok && p.OperationID == op.ID {
-			updates++
-			if p.Status == "completed" {
-				finals++
+	deadline := time.After(10 * time.Second)
+collect:
+	for finals == 0 {
+		select {
+		case e := <-progress:
+			if p, ok := e.Data.(indexer.Progress); ok && p.OperationID == op.ID {
+				updates++
+				if p.Status == "completed" {
+					finals++
+				}
 			}
+		case <-deadline:
+			break collect
+		}
+	}
+	stopEvents()
+	for e := range progress {
+		if p, ok := e.Data.(indexer.Progress); ok && p.OperationID == op.ID && p.Status == "completed" {
+			finals++
 		}
 	}
 	if updates < 2 || finals != 1 {
