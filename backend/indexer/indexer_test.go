@@ -153,6 +153,10 @@ func TestIndexRescanRemove(t *testing.T) {
 		write(t, filepath.Join(dir, fmt.Sprintf("notes/n%02d.txt", i)), paragraphs(i, 4))
 	}
 	write(t, filepath.Join(dir, "copy-of-n03.txt"), paragraphs(3, 4))
+	stamp := time.Date(2026, 1, 2, 3, 4, 5, 250_000_000, time.UTC)
+	if err := os.Chtimes(filepath.Join(dir, "notes/n00.txt"), stamp, stamp); err != nil {
+		t.Fatal(err)
+	}
 	write(t, filepath.Join(dir, "picture.png"), "\x89PNG\r\n\x1a\n\x00\x00binary")
 	write(t, filepath.Join(dir, "empty.txt"), "")
 	write(t, filepath.Join(dir, ".hidden/secret.txt"), paragraphs(99, 1))
@@ -221,8 +225,17 @@ collect:
 		t.Fatal("no vectors were written")
 	}
 
-	// Change one file, delete one, add one: a rescan catches up.
-	write(t, filepath.Join(dir, "notes/n00.txt"), paragraphs(50, 2))
+	// Change one file (same size, same second: only the content and the
+	// sub-second time differ), delete one, add one: a rescan catches up.
+	sameSize := []byte(paragraphs(0, 4))
+	copy(sameSize, "Edited.")
+	if err := os.WriteFile(filepath.Join(dir, "notes/n00.txt"), sameSize, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := stamp.Add(time.Millisecond)
+	if err := os.Chtimes(filepath.Join(dir, "notes/n00.txt"), later, later); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Remove(filepath.Join(dir, "notes/n01.txt")); err != nil {
 		t.Fatal(err)
 	}
@@ -246,6 +259,14 @@ collect:
 		if strings.HasSuffix(d.Path, "n01.txt") {
 			t.Errorf("deleted file still listed: %s", d.Path)
 		}
+	}
+	var edited int
+	if err := r.st.Pool().QueryRow(ctx, `SELECT count(*) FROM chunks k JOIN documents d ON d.id = k.document_id
+		WHERE d.collection_id = $1 AND d.file_path LIKE '%/n00.txt' AND k.text LIKE 'Edited.%'`, c.ID).Scan(&edited); err != nil {
+		t.Fatal(err)
+	}
+	if edited != 1 {
+		t.Errorf("the same-size edit of n00.txt was not re-indexed (%d chunks start with the new text)", edited)
 	}
 	r.consistent(t, c.ID)
 

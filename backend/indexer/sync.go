@@ -183,7 +183,10 @@ func unchanged(k store.KnownPath, f foundFile) bool {
 	if k.Status != "completed" && k.Status != "failed" {
 		return false
 	}
-	return k.Size == f.Size && k.Modified.Truncate(time.Second).Equal(f.Modified.Truncate(time.Second))
+	// PostgreSQL keeps microseconds: compare at that precision, so that
+	// an edit within the same second as the last indexing (same size, new
+	// content) is not mistaken for no change.
+	return k.Size == f.Size && k.Modified.Truncate(time.Microsecond).Equal(f.Modified.Truncate(time.Microsecond))
 }
 
 // prepare records a file and, when its content is new, extracts and
