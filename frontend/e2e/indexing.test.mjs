@@ -10,35 +10,12 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { appendFile, chmod, copyFile, mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BIN, OUT, REQUIRE_ALL, launchBrowser, runBin, startApp } from './lib.mjs';
+import { INDEX_TIMEOUT_MS, MODEL, OUT, importTestModel, launchBrowser, startApp, withModel } from './lib.mjs';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SHARED = process.env.QUARRY_SHARED_DIR || path.resolve(repoRoot, '../shared');
-const MODEL = 'all-MiniLM-L6-v2';
-const MODEL_DIRS = [path.join(SHARED, 'models', 'all-MiniLM-L6-v2'), path.join(SHARED, 'models', 'synthetic-minilm-l6-int8')];
-/** Indexing on a slow two-core machine: loading the model, embedding, the vector index. */
-const INDEX_TIMEOUT_MS = 240_000;
-
-const missing = !BIN
-  ? 'QUARRY_BIN is not set: build the app (make build) and point QUARRY_BIN at it'
-  : MODEL_DIRS.find((d) => !existsSync(d))
-    ? `the test model is missing: ${MODEL_DIRS.find((d) => !existsSync(d))} (set QUARRY_SHARED_DIR)`
-    : '';
-
-if (missing) {
-  if (REQUIRE_ALL) {
-    test('indexing e2e prerequisites', () => assert.fail(`${missing} (QUARRY_REQUIRE_ALL=1 makes this a failure)`));
-  } else {
-    test('indexing e2e', { skip: missing }, () => {});
-  }
-} else {
-  suite();
-}
+withModel('indexing e2e', suite);
 
 const TOPICS = [
   ['tides', 'The moon pulls the oceans, and twice a day the water climbs the beach and falls back again.'],
@@ -91,7 +68,7 @@ function suite() {
       const dataDir = path.join(tmp, 'data');
       await mkdir(dataDir, { mode: 0o755 });
       await chmod(dataDir, 0o755);
-      await runBin(['import-model', '-model', MODEL, '-variant', 'int8', '-allow-unverified', '-data-dir', dataDir, ...MODEL_DIRS]);
+      await importTestModel(dataDir);
 
       // 20 notes, a copy of one, and a binary file that cannot be indexed.
       docs = path.join(tmp, 'notes');

@@ -2,6 +2,11 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const BIN = process.env.QUARRY_BIN;
@@ -9,6 +14,40 @@ export const REQUIRE_ALL = process.env.QUARRY_REQUIRE_ALL === '1';
 export const CHROMIUM = process.env.QUARRY_CHROMIUM || '/usr/bin/chromium';
 export const OUT = process.env.QUARRY_E2E_OUT;
 const READY_TIMEOUT_MS = 90_000;
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The shared models and datasets, beside the repository unless QUARRY_SHARED_DIR says otherwise. */
+export const SHARED = process.env.QUARRY_SHARED_DIR || path.resolve(repoRoot, '../shared');
+/** The test model: MiniLM-L6's real tokenizer with synthetic weights of the same shape. */
+export const MODEL = 'all-MiniLM-L6-v2';
+export const MODEL_DIRS = [path.join(SHARED, 'models', 'all-MiniLM-L6-v2'), path.join(SHARED, 'models', 'synthetic-minilm-l6-int8')];
+/** Indexing on a slow two-core machine: loading the model, embedding, the vector index. */
+export const INDEX_TIMEOUT_MS = 240_000;
+
+/**
+ * Runs suite when the app binary and the test model are there. Otherwise
+ * the tests are skipped, or fail under QUARRY_REQUIRE_ALL=1 (CI).
+ */
+export function withModel(name, suite) {
+  const absent = MODEL_DIRS.find((d) => !existsSync(d));
+  const missing = !BIN
+    ? 'QUARRY_BIN is not set: build the app (make build) and point QUARRY_BIN at it'
+    : absent
+      ? `the test model is missing: ${absent} (set QUARRY_SHARED_DIR)`
+      : '';
+  if (!missing) {
+    suite();
+  } else if (REQUIRE_ALL) {
+    test(`${name} prerequisites`, () => assert.fail(`${missing} (QUARRY_REQUIRE_ALL=1 makes this a failure)`));
+  } else {
+    test(name, { skip: missing }, () => {});
+  }
+}
+
+/** Installs the test model into a data directory with the real CLI. */
+export function importTestModel(dataDir) {
+  return runBin(['import-model', '-model', MODEL, '-variant', 'int8', '-allow-unverified', '-data-dir', dataDir, ...MODEL_DIRS]);
+}
 const STOP_TIMEOUT_MS = 30_000;
 
 /** Starts `quarry --serve 127.0.0.1:0` and resolves with its URL once it says it is serving. */

@@ -12,34 +12,12 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BIN, OUT, REQUIRE_ALL, launchBrowser, runBin, startApp } from './lib.mjs';
+import { INDEX_TIMEOUT_MS, MODEL, OUT, importTestModel, launchBrowser, startApp, withModel } from './lib.mjs';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SHARED = process.env.QUARRY_SHARED_DIR || path.resolve(repoRoot, '../shared');
-const MODEL = 'all-MiniLM-L6-v2';
-const MODEL_DIRS = [path.join(SHARED, 'models', 'all-MiniLM-L6-v2'), path.join(SHARED, 'models', 'synthetic-minilm-l6-int8')];
-const INDEX_TIMEOUT_MS = 240_000;
-
-const missing = !BIN
-  ? 'QUARRY_BIN is not set: build the app (make build) and point QUARRY_BIN at it'
-  : MODEL_DIRS.find((d) => !existsSync(d))
-    ? `the test model is missing: ${MODEL_DIRS.find((d) => !existsSync(d))} (set QUARRY_SHARED_DIR)`
-    : '';
-
-if (missing) {
-  if (REQUIRE_ALL) {
-    test('search e2e prerequisites', () => assert.fail(`${missing} (QUARRY_REQUIRE_ALL=1 makes this a failure)`));
-  } else {
-    test('search e2e', { skip: missing }, () => {});
-  }
-} else {
-  suite();
-}
+withModel('search e2e', suite);
 
 // [file name, unique keyword, text]. Each keyword appears in its note only.
 const NOTES = [
@@ -82,7 +60,7 @@ function suite() {
       await chmod(tmp, 0o755);
       const dataDir = path.join(tmp, 'data');
       await mkdir(dataDir, { mode: 0o755 });
-      await runBin(['import-model', '-model', MODEL, '-variant', 'int8', '-allow-unverified', '-data-dir', dataDir, ...MODEL_DIRS]);
+      await importTestModel(dataDir);
 
       docs = path.join(tmp, 'notes');
       await mkdir(docs, { mode: 0o755 });
