@@ -20,6 +20,7 @@ import type {
   Source,
   Status,
   UpdateCollectionRequest,
+  Settings,
 } from './types';
 
 /** The topics the UI listens to. */
@@ -48,6 +49,8 @@ export interface Api {
   listDocuments(collectionId: string, req: ListDocumentsRequest): Promise<DocumentInfo[]>;
   /** Opens the native folder picker; '' when cancelled. Desktop only. */
   pickDirectory(): Promise<string>;
+  getSettings(): Promise<Settings>;
+  updateSettings(st: Settings): Promise<Settings>;
   /**
    * Searches. An aborted signal rejects with code 'aborted' (HTTP; the
    * desktop bindings cannot be aborted, and their late reply is the
@@ -393,6 +396,8 @@ export function createHttpApi(
     removeSource: (cid, sid) => call('DELETE', `/collections/${seg(cid)}/sources/${sid}`),
     // The server reads no body here, but every POST must say application/json.
     rescanCollection: (id) => call('POST', `/collections/${seg(id)}/rescan`, {}),
+    getSettings: () => call('GET', '/settings'),
+    updateSettings: (st) => call('PUT', '/settings', st),
     listOperations: (cid) => call<Operation[] | null>('GET', `/collections/${seg(cid)}/operations`).then((v) => v ?? []),
     getOperation: (id) => call('GET', `/operations/${seg(id)}`),
     cancelOperation: (id) => call('POST', `/operations/${seg(id)}/cancel`, {}),
@@ -441,6 +446,8 @@ export interface WailsBindings {
   // JSON, but neither type fits the other, hence `never` and a cast.
   Search?(req: never): Promise<unknown>;
   OpenDocument?(req: OpenDocumentRequest): Promise<unknown>;
+  GetSettings?(): Promise<unknown>;
+  UpdateSettings?(st: Settings): Promise<unknown>;
 }
 
 /** The parts of the Wails runtime (wailsjs/runtime) the UI uses. */
@@ -470,6 +477,8 @@ export function createDesktopApi(b: WailsBindings, rt?: WailsRuntime): Api {
     addSource: (cid, req) => w(() => b.AddSource(cid, req)),
     removeSource: (cid, sid) => w<void>(() => b.RemoveSource(cid, sid)).then(() => undefined),
     rescanCollection: (id) => w(() => b.RescanCollection(id)),
+    getSettings: () => w(() => (b.GetSettings ? b.GetSettings() : missing('GetSettings'))),
+    updateSettings: (st) => w(() => (b.UpdateSettings ? b.UpdateSettings(st) : missing('UpdateSettings'))),
     listOperations: (cid) => list(() => b.ListOperations(cid)),
     getOperation: (id) => w(() => b.GetOperation(id)),
     cancelOperation: (id) => w(() => b.CancelOperation(id)),

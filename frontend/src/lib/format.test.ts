@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { engineSummary, formatBytes, formatCount, formatRelative, plural, statusLabel } from './format';
+import { embedderSummary, engineSummary, formatBytes, formatCount, formatRelative, plural, statusLabel } from './format';
 
 describe('formatBytes', () => {
   const cases: [number, string][] = [
@@ -57,5 +57,24 @@ describe('engineSummary', () => {
       engineSummary('Built-in vector engine (Qdrant is not installed): exact search in memory, loaded from PostgreSQL'),
     ).toBe('Built-in vector engine (Qdrant is not installed)');
     expect(engineSummary('Qdrant 1.17.1')).toBe('vector engine: Qdrant 1.17.1');
+  });
+});
+
+describe('embedderSummary', () => {
+  it('says nothing before a model is loaded', () => {
+    expect(embedderSummary(undefined)).toBe('');
+    expect(embedderSummary([])).toBe('');
+  });
+  it('names the model, the device and the threads', () => {
+    expect(embedderSummary([{ model: 'all-MiniLM-L6-v2', device: 'cpu', threads: 2 }])).toBe('all-MiniLM-L6-v2 on CPU (2 threads)');
+    expect(embedderSummary([{ model: 'bge-small-en-v1.5', device: 'cuda', threads: 1 }])).toBe('bge-small-en-v1.5 on CUDA (1 thread)');
+  });
+  it('lists several models', () => {
+    expect(
+      embedderSummary([
+        { model: 'a', device: 'cpu', threads: 2 },
+        { model: 'b', device: 'coreml', threads: 4 },
+      ]),
+    ).toBe('a on CPU, b on COREML');
   });
 });

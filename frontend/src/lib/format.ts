@@ -69,3 +69,14 @@ export function engineSummary(engine: string): string {
   const short = engine.split(':')[0].trim() || engine.trim();
   return /vector/i.test(short) ? short : `vector engine: ${short}`;
 }
+
+/** "all-MiniLM-L6-v2 on CPU (2 threads)"; several models are listed by name. */
+export function embedderSummary(list: readonly { model: string; device: string; threads: number }[] | undefined): string {
+  if (!list || list.length === 0) return '';
+  const device = (d: string) => (d.toLowerCase() === 'cpu' ? 'CPU' : d.toUpperCase());
+  if (list.length === 1) {
+    const e = list[0];
+    return `${e.model} on ${device(e.device)} (${e.threads} thread${e.threads === 1 ? '' : 's'})`;
+  }
+  return list.map((e) => `${e.model} on ${device(e.device)}`).join(', ');
+}

@@ -59,12 +59,24 @@ export interface ModelInfo extends Model {
   unavailable?: string;
 }
 
+/** A loaded embedding model and the device it runs on. */
+export interface EmbedderInfo {
+  model: string;
+  device: string;
+  /** Why a faster device was not used, when one was asked for. */
+  device_note?: string;
+  threads: number;
+  concurrency: number;
+}
+
 export interface Status {
   version: string;
   database: string;
   vector_engine: string;
   data_dir: string;
   desktop: boolean;
+  /** Models loaded so far (empty until something is indexed or searched). */
+  embedders?: EmbedderInfo[];
 }
 
 export interface CreateCollectionRequest {
@@ -260,4 +272,12 @@ export interface OpenDocumentResult {
   path: string;
   /** Whether the viewer was told the page. */
   page_used: boolean;
+}
+
+/** Preferences that can change while Quarry runs. */
+export interface Settings {
+  /** CPU threads per model; 0 sizes them to the machine. Applies when a model is next loaded. */
+  embed_threads: number;
+  /** Batches a model runs at once (at least 1); applies at once. */
+  embed_concurrency: number;
 }

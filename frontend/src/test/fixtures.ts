@@ -18,6 +18,7 @@ import type {
   SearchResult,
   Source,
   Status,
+  Settings,
 } from '../lib/types';
 
 export const MINILM: ModelInfo = {
@@ -172,6 +173,7 @@ export interface FakeApi extends Api {
   operations: Operation[];
   documents: DocumentInfo[];
   models: ModelInfo[];
+  settings: Settings;
   calls: string[];
   /** Delivers a live event to the UI, as the server would. */
   emit<T extends EventTopic>(topic: T, data: EventMap[T]): void;
@@ -196,6 +198,7 @@ export function fakeApi(
     documents: [],
     models: [MINILM, BGE],
     calls: [],
+    settings: { embed_threads: 0, embed_concurrency: 1 },
     searches: [],
     searchImpl: async (req) => response({ query: req.query, mode: req.mode ?? 'hybrid' }),
     opened: [],
@@ -282,6 +285,14 @@ export function fakeApi(
     async removeSource(cid, sid) {
       api.calls.push(`remove ${cid} ${sid}`);
       api.sources = api.sources.filter((s) => s.id !== sid);
+    },
+    async getSettings() {
+      return { ...api.settings };
+    },
+    async updateSettings(st) {
+      api.calls.push(`settings ${st.embed_threads} ${st.embed_concurrency}`);
+      api.settings = { ...st };
+      return { ...st };
     },
     async rescanCollection(id) {
       api.calls.push(`rescan ${id}`);
