@@ -91,25 +91,29 @@ func (s *Store) AttachFile(ctx context.Context, collectionID string, f FileInfo)
 				out.Orphaned = append(out.Orphaned, oldDoc)
 			}
 		}
-		var status string
-		err = tx.QueryRow(ctx, `SELECT id::text, status::text FROM documents
-			WHERE collection_id = $1 AND content_hash = $2 FOR UPDATE`, collectionID, f.Hash).Scan(&out.DocumentID, &status)
+		// Insert unless the content is known. Two files with the same bytes
+		// may be attached at once by two workers: ON CONFLICT makes the
+		// second wait for the first and then find its row.
+		err = tx.QueryRow(ctx, `INSERT INTO documents (collection_id, source_id, file_path, file_name, file_size,
+				mime_type, content_hash, modified_at, status)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'processing')
+			ON CONFLICT (collection_id, content_hash) DO NOTHING RETURNING id::text`,
+			collectionID, f.SourceID, f.Path, filepath.Base(f.Path), f.Size, f.MimeType, f.Hash, f.Modified).Scan(&out.DocumentID)
 		switch {
+		case err == nil:
+			out.Process = true
 		case errors.Is(err, pgx.ErrNoRows):
-			err = tx.QueryRow(ctx, `INSERT INTO documents (collection_id, source_id, file_path, file_name, file_size,
-					mime_type, content_hash, modified_at, status)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'processing') RETURNING id::text`,
-				collectionID, f.SourceID, f.Path, filepath.Base(f.Path), f.Size, f.MimeType, f.Hash, f.Modified).Scan(&out.DocumentID)
+			var status string
+			err = tx.QueryRow(ctx, `SELECT id::text, status::text FROM documents
+				WHERE collection_id = $1 AND content_hash = $2 FOR UPDATE`, collectionID, f.Hash).Scan(&out.DocumentID, &status)
 			if err != nil {
 				return err
 			}
-			out.Process = true
-		case err != nil:
-			return err
-		default:
 			// Interrupted earlier: do it again. Completed or failed: the
 			// same bytes give the same result.
 			out.Process = status == "pending" || status == "processing"
+		default:
+			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO document_paths (document_id, collection_id, source_id, path, file_size, modified_at)
 			VALUES ($1, $2, $3, $4, $5, $6)
