@@ -252,12 +252,12 @@ func (m *Manager) execute(ctx context.Context, op store.Operation, c *counters) 
 	}
 	switch op.Type {
 	case OpIndex, OpAppend:
-		ids, err := m.sourcesFor(ctx, op)
+		srcs, err := m.sourcesFor(ctx, op)
 		if err != nil {
 			return err
 		}
-		for _, sid := range ids {
-			if err := m.syncSource(ctx, coll, sid, c); err != nil {
+		for _, src := range srcs {
+			if err := m.syncSource(ctx, coll, src, c); err != nil {
 				return err
 			}
 		}
@@ -287,19 +287,21 @@ func sourceID(cfg map[string]any) (int64, bool) {
 
 // sourcesFor lists the sources an index/append operation covers: the one
 // named in its config, else all of the collection's.
-func (m *Manager) sourcesFor(ctx context.Context, op store.Operation) ([]int64, error) {
-	if sid, ok := sourceID(op.Config); ok {
-		return []int64{sid}, nil
-	}
+func (m *Manager) sourcesFor(ctx context.Context, op store.Operation) ([]store.Source, error) {
 	srcs, err := m.cfg.Store.ListSources(ctx, op.CollectionID)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, len(srcs))
-	for i, s := range srcs {
-		ids[i] = s.ID
+	sid, ok := sourceID(op.Config)
+	if !ok {
+		return srcs, nil
 	}
-	return ids, nil
+	for _, s := range srcs {
+		if s.ID == sid {
+			return []store.Source{s}, nil
+		}
+	}
+	return nil, fmt.Errorf("source %d is no longer part of the collection", sid)
 }
 
 // removeSource forgets a source's files and deletes the vectors of

@@ -30,11 +30,8 @@ type docWork struct {
 // new and changed files are indexed, unchanged ones skipped, vanished ones
 // forgotten. Per-file problems fail that file with a reason; problems with
 // the database or the vector index fail the operation.
-func (m *Manager) syncSource(ctx context.Context, coll store.Collection, sourceID int64, c *counters) error {
-	src, err := m.source(ctx, coll.ID, sourceID)
-	if err != nil {
-		return err
-	}
+func (m *Manager) syncSource(ctx context.Context, coll store.Collection, src store.Source, c *counters) error {
+	sourceID := src.ID
 	log := m.log.With("collection", coll.ID, "source", src.Path)
 	c.setPhase("loading model")
 	emb, err := m.cfg.Embedders.Get(ctx, coll.ModelName)
@@ -163,19 +160,6 @@ func (m *Manager) syncSource(ctx context.Context, coll store.Collection, sourceI
 	}
 	c.setPhase("done")
 	return m.cfg.Store.RefreshSourceCounts(ctx, sourceID, true)
-}
-
-func (m *Manager) source(ctx context.Context, collectionID string, sourceID int64) (store.Source, error) {
-	srcs, err := m.cfg.Store.ListSources(ctx, collectionID)
-	if err != nil {
-		return store.Source{}, err
-	}
-	for _, s := range srcs {
-		if s.ID == sourceID {
-			return s, nil
-		}
-	}
-	return store.Source{}, fmt.Errorf("source %d is no longer part of the collection", sourceID)
 }
 
 // unchanged reports whether a file is as it was when last handled.
@@ -327,6 +311,9 @@ func (m *Manager) write(ctx context.Context, coll store.Collection, sourceID int
 			DocumentID: d.id, SourceID: sourceID, Index: i, PointID: pid, Path: d.file.Path,
 			MimeType: d.result.MimeType, Modified: d.file.Modified, Embedding: rows[i].Embedding, Format: rows[i].Format,
 		}
+		// The point carries the vector as stored (decoded from its
+		// quantized bytes), so a rebuild from PostgreSQL reproduces the
+		// index exactly.
 		p, err := vecindex.Point(coll, sc)
 		if err != nil {
 			return err

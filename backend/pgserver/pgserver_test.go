@@ -29,13 +29,7 @@ func binaries(t *testing.T) string {
 // when the tests run as root.
 func clusterDir(t *testing.T) string {
 	t.Helper()
-	base := t.TempDir()
-	for d := base; d != "/" && d != "."; d = filepath.Dir(d) {
-		if st, err := os.Stat(d); err == nil && st.Mode().Perm()&0o005 != 0o005 {
-			_ = os.Chmod(d, st.Mode().Perm()|0o005)
-		}
-	}
-	return filepath.Join(base, "pg")
+	return filepath.Join(testenv.ReachableDir(t), "pg")
 }
 
 func newServer(t *testing.T, bin, dir string) *pgserver.Server {

@@ -15,25 +15,12 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// reachable returns a data directory the database user can reach when
-// the tests run as root.
-func reachable(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	for d := dir; d != "/"; d = filepath.Dir(d) {
-		if st, err := os.Stat(d); err == nil && st.Mode().Perm()&0o005 != 0o005 {
-			_ = os.Chmod(d, st.Mode().Perm()|0o005)
-		}
-	}
-	return filepath.Join(dir, "quarry")
-}
-
 func TestEmbeddedStartStopRestart(t *testing.T) {
 	if _, err := pgserver.ResolveBinaries(os.Getenv(pgserver.EnvBinaries)); err != nil {
 		testenv.Missing(t, "PostgreSQL binaries: %v", err)
 	}
 	opts := quarry.Options{
-		Locations:  locations.New(reachable(t)),
+		Locations:  locations.New(filepath.Join(testenv.ReachableDir(t), "quarry")),
 		PGBinaries: os.Getenv("QUARRY_PG_BINARIES"),
 		Version:    "test",
 		Logger:     testenv.Logger(t),
@@ -71,7 +58,7 @@ func TestEmbeddedStartStopRestart(t *testing.T) {
 func TestExternalDatabase(t *testing.T) {
 	url := testenv.EmptyDatabase(t)
 	q, err := quarry.Start(t.Context(), quarry.Options{
-		Locations:   locations.New(reachable(t)),
+		Locations:   locations.New(filepath.Join(testenv.ReachableDir(t), "quarry")),
 		DatabaseURL: url,
 		Logger:      testenv.Logger(t),
 	})

@@ -20,24 +20,30 @@ type AuditEntry struct {
 }
 
 // audit writes one entry inside tx. An empty collectionID records an
-// entry no longer tied to a collection (it was deleted).
+// entry no longer tied to a collection (it was deleted); an empty opID one
+// no operation made; actor 0 one no user made.
 func audit(ctx context.Context, tx pgx.Tx, collectionID string, actor int64, action string, details map[string]any) error {
+	return auditOp(ctx, tx, collectionID, "", actor, action, details)
+}
+
+func auditOp(ctx context.Context, tx pgx.Tx, collectionID, opID string, actor int64, action string, details map[string]any) error {
 	raw, err := json.Marshal(details)
 	if err != nil {
 		return fmt.Errorf("encode audit details: %w", err)
 	}
-	var cid, uid any
-	if collectionID != "" {
-		cid = collectionID
-	}
-	if actor != 0 {
-		uid = actor
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO collection_audit_log (collection_id, user_id, action, details) VALUES ($1, $2, $3, $4)`,
-		cid, uid, action, raw); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO collection_audit_log (collection_id, operation_id, user_id, action, details)
+		VALUES ($1, $2, $3, $4, $5)`, nullIf(collectionID, ""), nullIf(opID, ""), nullIf(actor, 0), action, raw); err != nil {
 		return fmt.Errorf("write audit entry %s: %w", action, err)
 	}
 	return nil
+}
+
+// nullIf turns a zero value into SQL NULL.
+func nullIf[T comparable](v, zero T) any {
+	if v == zero {
+		return nil
+	}
+	return v
 }
 
 // AuditLog returns the newest entries, all of them or one collection's.

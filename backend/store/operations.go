@@ -269,20 +269,3 @@ func (s *Store) SetModelFingerprint(ctx context.Context, id, fingerprint string)
 // ErrFingerprintMismatch means a collection's vectors were made by another
 // model (or another build of it) than the one at hand.
 var ErrFingerprintMismatch = errors.New("collection was embedded with a different model")
-
-func auditOp(ctx context.Context, tx pgx.Tx, collectionID, opID string, actor int64, action string, details map[string]any) error {
-	raw, err := json.Marshal(details)
-	if err != nil {
-		return fmt.Errorf("encode audit details: %w", err)
-	}
-	var uid any
-	if actor != 0 {
-		uid = actor
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO collection_audit_log (collection_id, operation_id, user_id, action, details) VALUES ($1, $2, $3, $4, $5)`,
-		collectionID, opID, uid, action, raw)
-	if err != nil {
-		return fmt.Errorf("write audit entry %s: %w", action, err)
-	}
-	return nil
-}

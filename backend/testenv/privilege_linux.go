@@ -4,7 +4,6 @@ package testenv
 
 import (
 	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
 )
@@ -19,11 +18,7 @@ func Unprivileged(t testing.TB, dir string, fn func()) bool {
 		fn()
 		return true
 	}
-	for d := dir; d != "/" && d != "."; d = filepath.Dir(d) {
-		if st, err := os.Stat(d); err == nil && st.Mode().Perm()&0o005 != 0o005 {
-			_ = os.Chmod(d, st.Mode().Perm()|0o005)
-		}
-	}
+	makeTraversable(dir)
 	if err := syscall.Setresgid(65534, 65534, 0); err != nil {
 		return false
 	}

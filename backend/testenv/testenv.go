@@ -197,6 +197,25 @@ func newDatabase(t testing.TB, template string) string {
 	return withDatabase(pg.adminURL, name)
 }
 
+// ReachableDir returns a new temporary directory that the unprivileged
+// database user (nobody, when tests run as root) can traverse, like the
+// data directories Quarry gives PostgreSQL.
+func ReachableDir(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	makeTraversable(dir)
+	return dir
+}
+
+// makeTraversable lets others traverse dir and each of its parents.
+func makeTraversable(dir string) {
+	for d := dir; d != "/" && d != "."; d = filepath.Dir(d) {
+		if st, err := os.Stat(d); err == nil && st.Mode().Perm()&0o005 != 0o005 {
+			_ = os.Chmod(d, st.Mode().Perm()|0o005)
+		}
+	}
+}
+
 // Store opens a store on a fresh migrated database.
 func Store(t testing.TB) *store.Store {
 	t.Helper()
