@@ -9,10 +9,9 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, mkdir, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BIN, OUT, REQUIRE_ALL, launchBrowser, startApp } from './lib.mjs';
+import { BIN, REQUIRE_ALL, closeSession, makeWorkDir, openSession, screenshot as shoot } from './lib.mjs';
 
 if (!BIN) {
   const why = 'QUARRY_BIN is not set: build the app (make build) and point QUARRY_BIN at it';
@@ -34,31 +33,15 @@ function suite() {
     const pageErrors = [];
 
     before(async () => {
-      tmp = await mkdtemp(path.join(os.tmpdir(), 'quarry-e2e-'));
-      // Run as root, the app runs PostgreSQL as an unprivileged user, which
-      // must be able to traverse this directory.
-      await chmod(tmp, 0o755);
-      const dataDir = path.join(tmp, 'data');
-      await mkdir(dataDir, { mode: 0o755 });
-      await chmod(dataDir, 0o755);
-      app = await startApp(dataDir);
-      context = await launchBrowser(path.join(tmp, 'chromium'));
-      page = context.pages()[0] ?? (await context.newPage());
-      page.setDefaultTimeout(15_000);
-      page.on('pageerror', (err) => pageErrors.push(String(err)));
+      let dataDir;
+      ({ tmp, dataDir } = await makeWorkDir('quarry-e2e-'));
+      ({ app, context, page } = await openSession(tmp, dataDir, pageErrors, 15_000));
     });
 
-    after(async () => {
-      await context?.close().catch(() => {});
-      await app?.stop().catch(() => {});
-      if (tmp) await rm(tmp, { recursive: true, force: true }).catch(() => {});
-    });
+    after(() => closeSession({ app, context }, tmp));
 
-    async function screenshot(name) {
-      if (!OUT) return;
-      await mkdir(OUT, { recursive: true });
-      await page.screenshot({ path: path.join(OUT, name), animations: 'disabled' });
-    }
+    // The error toasts are part of what these pictures show.
+    const screenshot = (name) => shoot(page, name, { keepToasts: true });
 
     test('collections through the UI', async (t) => {
       const nameField = () => page.getByRole('dialog').getByLabel('Name', { exact: true });

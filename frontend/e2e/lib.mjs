@@ -3,6 +3,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -141,4 +143,45 @@ export function runBin(args, timeoutMs = 180_000) {
       else reject(new Error(`quarry ${args[0]} exited (code ${code}, signal ${signal}); output:\n${out}`));
     });
   });
+}
+
+/**
+ * A temporary folder holding a data directory. Run as root, the app runs
+ * PostgreSQL as an unprivileged user, which must be able to traverse both.
+ */
+export async function makeWorkDir(prefix) {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), prefix));
+  await chmod(tmp, 0o755);
+  const dataDir = path.join(tmp, 'data');
+  await mkdir(dataDir, { mode: 0o755 });
+  await chmod(dataDir, 0o755);
+  return { tmp, dataDir };
+}
+
+/** Starts the app on dataDir and a browser page; errors the page raises go to pageErrors. */
+export async function openSession(tmp, dataDir, pageErrors, timeoutMs) {
+  const app = await startApp(dataDir);
+  const context = await launchBrowser(path.join(tmp, 'chromium'));
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(timeoutMs);
+  page.on('pageerror', (err) => pageErrors.push(String(err)));
+  return { app, context, page };
+}
+
+/** Closes the browser, stops the app and removes the work folder, whatever state they are in. */
+export async function closeSession({ app, context }, tmp) {
+  await context?.close().catch(() => {});
+  await app?.stop().catch(() => {});
+  if (tmp) await rm(tmp, { recursive: true, force: true }).catch(() => {});
+}
+
+/** Saves a screenshot to $QUARRY_E2E_OUT, first dismissing toasts unless keepToasts. */
+export async function screenshot(page, name, { keepToasts = false } = {}) {
+  if (!OUT) return;
+  if (!keepToasts) {
+    const close = page.getByTestId(/^toast-/).getByRole('button', { name: 'Dismiss', exact: true });
+    while ((await close.count()) > 0) await close.first().click();
+  }
+  await mkdir(OUT, { recursive: true });
+  await page.screenshot({ path: path.join(OUT, name), animations: 'disabled' });
 }

@@ -12,10 +12,18 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { INDEX_TIMEOUT_MS, MODEL, OUT, importTestModel, launchBrowser, startApp, withModel } from './lib.mjs';
+import {
+  INDEX_TIMEOUT_MS,
+  MODEL,
+  closeSession,
+  importTestModel,
+  makeWorkDir,
+  openSession,
+  screenshot as shoot,
+  withModel,
+} from './lib.mjs';
 
 withModel('search e2e', suite);
 
@@ -56,10 +64,9 @@ function suite() {
     };
 
     before(async () => {
-      tmp = await mkdtemp(path.join(os.tmpdir(), 'quarry-e2e-search-'));
-      await chmod(tmp, 0o755);
-      const dataDir = path.join(tmp, 'data');
-      await mkdir(dataDir, { mode: 0o755 });
+      const work = await makeWorkDir('quarry-e2e-search-');
+      tmp = work.tmp;
+      const dataDir = work.dataDir;
       await importTestModel(dataDir);
 
       docs = path.join(tmp, 'notes');
@@ -67,26 +74,13 @@ function suite() {
       for (const [i, [name, , text]] of NOTES.entries()) await writeFile(path.join(docs, name), note(text, i + 1));
       await chmod(docs, 0o755);
 
-      app = await startApp(dataDir);
-      context = await launchBrowser(path.join(tmp, 'chromium'));
-      page = context.pages()[0] ?? (await context.newPage());
-      page.setDefaultTimeout(30_000);
-      page.on('pageerror', (err) => pageErrors.push(String(err)));
+      ({ app, context, page } = await openSession(tmp, dataDir, pageErrors, 30_000));
     });
 
-    after(async () => {
-      await context?.close().catch(() => {});
-      await app?.stop().catch(() => {});
-      if (tmp) await rm(tmp, { recursive: true, force: true }).catch(() => {});
-    });
+    after(() => closeSession({ app, context }, tmp));
 
-    async function screenshot(name) {
-      if (!OUT) return;
-      const close = page.getByTestId(/^toast-/).getByRole('button', { name: 'Dismiss', exact: true });
-      while ((await close.count()) > 0) await close.first().click();
-      await mkdir(OUT, { recursive: true });
-      await page.screenshot({ path: path.join(OUT, name), animations: 'disabled' });
-    }
+    // Toasts would hide what the picture is for: they are dismissed first.
+    const screenshot = (name) => shoot(page, name);
 
     const results = () => page.getByTestId('search-result');
     const names = async () => (await page.getByTestId('result-name').allTextContents()).map((s) => s.trim());
