@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/quarry-search/quarry/backend/testenv"
 )
 
 // tree creates files (path → content) under a temp dir.
@@ -200,9 +202,6 @@ func TestWalkSymlinks(t *testing.T) {
 }
 
 func TestWalkPermissionDenied(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("root can read every directory")
-	}
 	root := tree(t, map[string]string{"locked/secret.txt": "s", "open/ok.txt": "ok", "unreadable.txt": "u"})
 	locked := filepath.Join(root, "locked")
 	if err := os.Chmod(locked, 0); err != nil {
@@ -212,7 +211,11 @@ func TestWalkPermissionDenied(t *testing.T) {
 	if err := os.Chmod(filepath.Join(root, "unreadable.txt"), 0); err != nil {
 		t.Fatal(err)
 	}
-	res := walk(t, root, Options{})
+	// As root, the walk runs as nobody so that permissions apply.
+	var res result
+	if !testenv.Unprivileged(t, root, func() { res = walk(t, root, Options{}) }) {
+		t.Fatal("cannot drop privileges to produce permission errors")
+	}
 	if got := rels(res.files); !slices.Equal(got, []string{"open/ok.txt"}) {
 		t.Errorf("files %q, want only open/ok.txt", got)
 	}
