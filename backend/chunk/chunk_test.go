@@ -9,9 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/quarry-search/quarry/backend/fixtures"
-
 	"github.com/quarry-search/quarry/backend/extract"
+	"github.com/quarry-search/quarry/backend/fixtures"
 	"github.com/quarry-search/quarry/backend/testenv"
 	"github.com/quarry-search/quarry/backend/tokenizer"
 )

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/quarry-search/quarry/backend/fixtures"
-
 	"github.com/quarry-search/quarry/backend/models"
 )
 

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/quarry-search/quarry/backend/fixtures"
-
 	"github.com/quarry-search/quarry/backend/testenv"
 )
 
