@@ -217,13 +217,6 @@ func (a *App) runSmokeTest(ctx context.Context) {
 		a.code.Store(1)
 	}
 	// Let the page re-render and the caller take its screenshot.
-	time.Sleep(time.Duration(smokeLinger()) * time.Second)
+	time.Sleep(5 * time.Second)
 	wruntime.Quit(ctx)
-}
-
-func smokeLinger() int {
-	if os.Getenv("QUARRY_SMOKE_LINGER") == "0" {
-		return 0
-	}
-	return 5
 }
