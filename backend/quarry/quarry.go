@@ -129,12 +129,6 @@ func Start(ctx context.Context, opts Options) (_ *Quarry, err error) {
 	q.embedders.OnDownload = throttled(250*time.Millisecond, func(p models.Progress) {
 		q.bus.Publish(events.Event{Topic: events.ModelDownload, Data: p})
 	})
-	settingsPath := filepath.Join(opts.Locations.Config, "settings.json")
-	settings, err := service.LoadSettings(settingsPath)
-	if err != nil {
-		q.logger.Warn("settings", "err", err)
-	}
-	q.embedders.Tune(settings.EmbedThreads, settings.EmbedConcurrency)
 	q.indexer = indexer.New(indexer.Config{
 		Store: q.store, Index: q.index, Bus: q.bus, Embedders: q.embedders,
 		Logger: q.logger.With("component", "indexer"), OCR: opts.OCR,
@@ -146,7 +140,7 @@ func Start(ctx context.Context, opts Options) (_ *Quarry, err error) {
 		DataDir:      opts.Locations.Base,
 		Desktop:      opts.Desktop,
 	}, service.Deps{Store: q.store, Index: q.index, Queue: q.indexer, Models: q.embedders, Bus: q.bus,
-		Tuner: q.embedders, Settings: settings, SettingsPath: settingsPath, Logger: q.logger.With("component", "service")})
+		Tuner: q.embedders, SettingsPath: filepath.Join(opts.Locations.Config, "settings.json"), Logger: q.logger.With("component", "service")})
 	if err != nil {
 		return nil, err
 	}

@@ -37,6 +37,10 @@ func TestEmbeddedStartStopRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	want := service.Settings{EmbedThreads: 1, EmbedConcurrency: 2}
+	if _, err := q.Service().UpdateSettings(t.Context(), want); err != nil {
+		t.Fatal(err)
+	}
 	if err := q.Close(); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
@@ -52,6 +56,9 @@ func TestEmbeddedStartStopRestart(t *testing.T) {
 	got, err := q.Service().GetCollection(t.Context(), c.ID)
 	if err != nil || got.Name != "Kept" {
 		t.Errorf("after restart = %+v, %v", got, err)
+	}
+	if st, _ := q.Service().GetSettings(t.Context()); st != want {
+		t.Errorf("settings after restart = %+v, want %+v", st, want)
 	}
 }
 

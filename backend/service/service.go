@@ -57,10 +57,10 @@ type Deps struct {
 	// Search answers queries; when nil, one is built over Store, Index
 	// and Models.
 	Search *search.Engine
-	// Tuner applies settings; SettingsPath is where they are kept.
+	// Tuner applies settings; SettingsPath is where they are kept (empty:
+	// defaults, not saved).
 	Tuner        Tuner
 	SettingsPath string
-	Settings     Settings
 	Logger       *slog.Logger
 }
 
@@ -73,8 +73,15 @@ func New(ctx context.Context, info Info, d Deps) (*Service, error) {
 	if d.Bus == nil {
 		d.Bus = events.New()
 	}
-	if d.Settings == (Settings{}) {
-		d.Settings = DefaultSettings()
+	settings := DefaultSettings()
+	if d.SettingsPath != "" {
+		var err error
+		if settings, err = loadSettings(d.SettingsPath); err != nil {
+			logger.Warn("settings", "err", err)
+		}
+	}
+	if d.Tuner != nil {
+		d.Tuner.Tune(settings.EmbedThreads, settings.EmbedConcurrency)
 	}
 	uid, err := st.LocalUserID(ctx)
 	if err != nil {
@@ -87,7 +94,7 @@ func New(ctx context.Context, info Info, d Deps) (*Service, error) {
 		}
 		d.Search = search.New(opts)
 	}
-	return &Service{search: d.Search, store: st, index: d.Index, queue: d.Queue, models: d.Models, tuner: d.Tuner, settings: d.Settings, settingsPath: d.SettingsPath, bus: d.Bus, logger: logger, info: info, localUser: uid}, nil
+	return &Service{search: d.Search, store: st, index: d.Index, queue: d.Queue, models: d.Models, tuner: d.Tuner, settings: settings, settingsPath: d.SettingsPath, bus: d.Bus, logger: logger, info: info, localUser: uid}, nil
 }
 
 type actorKey struct{}

@@ -32,8 +32,8 @@ type Tuner interface {
 // DefaultSettings are used until the person changes something.
 func DefaultSettings() Settings { return Settings{EmbedThreads: 0, EmbedConcurrency: 1} }
 
-// LoadSettings reads settings from path; a missing file gives defaults.
-func LoadSettings(path string) (Settings, error) {
+// loadSettings reads settings from path; a missing file gives defaults.
+func loadSettings(path string) (Settings, error) {
 	st := DefaultSettings()
 	raw, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
