@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -141,7 +142,7 @@ func (s *Service) validateCreate(req CreateCollectionRequest) (store.NewCollecti
 	if q == "" {
 		q = "float32"
 	}
-	if !contains(Quantizations, q) {
+	if !slices.Contains(Quantizations, q) {
 		return store.NewCollection{}, apperr.Field(apperr.InvalidArgument, "quantization",
 			"Quantization must be one of %s.", strings.Join(Quantizations, ", "))
 	}
@@ -272,13 +273,4 @@ func truncate(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n]) + "…"
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
