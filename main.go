@@ -19,7 +19,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"syscall"
 	"time"
 
@@ -208,12 +207,9 @@ func runServer(cfg config, opts quarry.Options) int {
 }
 
 func filepathAbs(p string) (string, error) {
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", err
-		}
-		p = filepath.Join(home, p[1:])
+	p, err := locations.ExpandHome(p)
+	if err != nil {
+		return "", err
 	}
 	abs, err := filepath.Abs(p)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 )
 
 // EnvDataDir overrides the base directory.
@@ -106,4 +107,18 @@ func (l Locations) Ensure() error {
 		}
 	}
 	return nil
+}
+
+// ExpandHome turns a leading "~" or "~/" into the user's home directory.
+// Other paths are returned as they are; the error says the home directory
+// is unknown, and p is then returned unchanged.
+func ExpandHome(p string) (string, error) {
+	if p != "~" && !strings.HasPrefix(p, "~/") {
+		return p, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return p, fmt.Errorf("expand %s: %w", p, err)
+	}
+	return filepath.Join(home, p[1:]), nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/quarry-search/quarry/backend/apperr"
+	"github.com/quarry-search/quarry/backend/locations"
 	"github.com/quarry-search/quarry/backend/store"
 )
 
@@ -115,11 +116,9 @@ func checkDirectory(raw string) (string, error) {
 	if strings.ContainsRune(p, 0) {
 		return "", apperr.Field(apperr.InvalidArgument, "path", "The path contains a NUL character.")
 	}
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
-			p = filepath.Join(home, p[1:])
-		}
-	}
+	// Without a known home directory "~/x" stays relative and is refused
+	// below.
+	p, _ = locations.ExpandHome(p)
 	if !filepath.IsAbs(p) {
 		return "", apperr.Field(apperr.InvalidArgument, "path", "Give the full path of the folder, e.g. /home/you/Documents.")
 	}
