@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/quarry-search/quarry/backend/fixtures"
 )
 
 func extractOK(t *testing.T, rel string) *Document {
@@ -207,8 +209,10 @@ func TestLimitsAndCancel(t *testing.T) {
 }
 
 func TestOCR(t *testing.T) {
+	// OCR is optional for users, but make test installs tesseract, so
+	// its absence in CI is a missing part, not a reason to skip.
 	if ok, why := OCRAvailable(Options{OCR: true}); !ok {
-		t.Skip(why) // optional part: OCR is off when tesseract is absent
+		fixtures.Missing(t, "%s", why)
 	}
 	if testing.Short() {
 		t.Skip("OCR is slow")
