@@ -280,6 +280,7 @@ var registry = []Model{
 			{Path: "tokenizer.json"},
 			{Path: "tokenizer_config.json"},
 			{Path: "special_tokens_map.json", Optional: true},
+			{Path: "sentencepiece.bpe.model", Optional: true},
 			{Path: "modules.json", Optional: true},
 			{Path: "sentence_bert_config.json", Optional: true},
 			{Path: "1_Pooling/config.json", Optional: true},
@@ -291,7 +292,6 @@ var registry = []Model{
 		Variants: onnxPair("Xenova/multilingual-e5-small", "761b726dd34fb83930e26aab4e9ac3899aa1fa78",
 			File{},
 			File{Size: 118308185, SHA256: "f80102d3f2a1229f387d3c81909990d8945513e347b0eab049f7de3c6f98c193"}),
-		Unavailable: "needs the SentencePiece (Unigram) tokenizer, not implemented yet",
 	},
 	{
 		Name: "glove-6b-100d", ShortName: "glove100", DisplayName: "GloVe word vectors (English)",

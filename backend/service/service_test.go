@@ -72,7 +72,6 @@ func TestCreateCollectionBadInput(t *testing.T) {
 		{"duplicate", service.CreateCollectionRequest{Name: "Taken"}, apperr.NameTaken, "name"},
 		{"duplicate other case", service.CreateCollectionRequest{Name: "tAKEN"}, apperr.NameTaken, "name"},
 		{"unknown model", service.CreateCollectionRequest{Name: "m", Model: "gpt-17"}, apperr.ModelUnknown, "model"},
-		{"model that cannot run yet", service.CreateCollectionRequest{Name: "me5", Model: "multilingual-e5-small"}, apperr.ModelUnavailable, "model"},
 		{"bad quantization", service.CreateCollectionRequest{Name: "q", Quantization: "int4"}, apperr.InvalidArgument, "quantization"},
 		{"chunk too small", service.CreateCollectionRequest{Name: "c", ChunkSize: 8}, apperr.InvalidArgument, "chunk_size"},
 		{"chunk above model max", service.CreateCollectionRequest{Name: "c", Model: "all-MiniLM-L6-v2", ChunkSize: 300}, apperr.InvalidArgument, "chunk_size"},

@@ -1,8 +1,8 @@
 // Package tokenizer turns text into the token ids a transformer embedding
-// model expects. It implements the BERT WordPiece scheme in pure Go so that
-// ids match the reference Hugging Face tokenizer exactly, and it reports
-// where each token came from in the input so chunkers can cut on token
-// boundaries.
+// model expects. It implements the BERT WordPiece scheme and SentencePiece's
+// Unigram model in pure Go so that ids match the reference Hugging Face
+// and SentencePiece tokenizers exactly, and it reports where each token
+// came from in the input so chunkers can cut on token boundaries.
 package tokenizer
 
 import (
@@ -13,7 +13,7 @@ import (
 )
 
 // ErrUnsupported is returned for tokenizer files describing a scheme this
-// package does not implement (for example SentencePiece/Unigram).
+// package does not implement (for example SentencePiece BPE).
 var ErrUnsupported = errors.New("unsupported tokenizer")
 
 // Token is one model token and the byte span of the input it came from.
@@ -31,8 +31,21 @@ type Encoding struct {
 	// Offsets holds the byte span in the input of each id; special tokens
 	// have Start == End.
 	Offsets [][2]int
+	// TypeIDs holds the segment of each id for a pair (0 for the first
+	// text, 1 for the second); nil means every id is in segment 0.
+	TypeIDs []int64
 	// Truncated reports that tokens were dropped to fit the length limit.
 	Truncated bool
+}
+
+// PairEncoder is a tokenizer that can encode two texts as one input, as
+// cross-encoders read a query and a passage.
+type PairEncoder interface {
+	// EncodePair tokenizes a and b, joins them with the model's special
+	// tokens and keeps at most maxLen ids, trimming the longer text first
+	// (Hugging Face's "longest_first"). Offsets are into each id's own
+	// text.
+	EncodePair(a, b string, maxLen int) Encoding
 }
 
 // Tokenizer is what embedders and chunkers need from any tokenizer.
@@ -53,7 +66,8 @@ type Tokenizer interface {
 }
 
 // Load reads the tokenizer in a model directory: tokenizer.json when
-// present, otherwise vocab.txt with tokenizer_config.json.
+// present, otherwise vocab.txt with tokenizer_config.json, otherwise
+// XLM-RoBERTa's sentencepiece.bpe.model.
 func Load(dir string) (Tokenizer, error) {
 	tj := filepath.Join(dir, "tokenizer.json")
 	if f, err := os.Open(tj); err == nil {
@@ -68,8 +82,11 @@ func Load(dir string) (Tokenizer, error) {
 	}
 	vt := filepath.Join(dir, "vocab.txt")
 	f, err := os.Open(vt)
+	if errors.Is(err, os.ErrNotExist) {
+		return loadXLMR(dir)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("load tokenizer: no tokenizer.json or vocab.txt in %s: %w", dir, err)
+		return nil, fmt.Errorf("load tokenizer: %w", err)
 	}
 	defer f.Close()
 	opts := DefaultOptions()
@@ -79,6 +96,22 @@ func Load(dir string) (Tokenizer, error) {
 	t, err := FromVocab(f, opts)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", vt, err)
+	}
+	return t, nil
+}
+
+// loadXLMR reads the SentencePiece model XLM-RoBERTa checkpoints ship
+// (a Unigram model despite its name) with the fairseq id layout.
+func loadXLMR(dir string) (Tokenizer, error) {
+	p := filepath.Join(dir, "sentencepiece.bpe.model")
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("load tokenizer: no tokenizer.json, vocab.txt or sentencepiece.bpe.model in %s: %w", dir, err)
+	}
+	defer f.Close()
+	t, err := FromSentencePiece(f, LayoutXLMR)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", p, err)
 	}
 	return t, nil
 }

@@ -172,10 +172,35 @@ type tokenizerJSON struct {
 }
 
 // FromTokenizerJSON builds a tokenizer from a Hugging Face tokenizer.json
-// describing a BERT WordPiece pipeline.
-func FromTokenizerJSON(r io.Reader) (*WordPiece, error) {
+// describing a BERT WordPiece pipeline or a SentencePiece Unigram one.
+func FromTokenizerJSON(r io.Reader) (Tokenizer, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read tokenizer.json: %w", err)
+	}
+	var peek struct {
+		Model struct {
+			Type string `json:"type"`
+		} `json:"model"`
+	}
+	if err := json.Unmarshal(b, &peek); err != nil {
+		return nil, fmt.Errorf("decode tokenizer.json: %w", err)
+	}
+	var t Tokenizer
+	if peek.Model.Type == "Unigram" {
+		t, err = unigramFromJSON(b)
+	} else {
+		t, err = wordPieceFromJSON(b)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func wordPieceFromJSON(b []byte) (*WordPiece, error) {
 	var tj tokenizerJSON
-	if err := json.NewDecoder(r).Decode(&tj); err != nil {
+	if err := json.Unmarshal(b, &tj); err != nil {
 		return nil, fmt.Errorf("decode tokenizer.json: %w", err)
 	}
 	if tj.Model.Type != "WordPiece" {

@@ -18,8 +18,10 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 # --- Debian packages --------------------------------------------------------
 apt_pkgs=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev)
 if [[ $mode == test ]]; then
-	# tesseract and poppler make the OCR path of extraction testable.
-	apt_pkgs+=(xvfb xauth chromium dbus imagemagick tesseract-ocr poppler-utils)
+	# tesseract and poppler make the OCR path of extraction testable;
+	# sentencepiece's spm_train and spm_encode are the tokenizer tests'
+	# reference.
+	apt_pkgs+=(xvfb xauth chromium dbus imagemagick tesseract-ocr poppler-utils sentencepiece)
 fi
 missing=()
 for p in "${apt_pkgs[@]}"; do
