@@ -87,6 +87,11 @@ func (a *App) ImportModel(req service.ImportModelRequest) (service.ModelInfo, er
 	return a.svc.ImportModel(a.ctx, req)
 }
 
+// InstallModel downloads a registered model and verifies it.
+func (a *App) InstallModel(req service.InstallModelRequest) (service.ModelInfo, error) {
+	return a.svc.InstallModel(a.ctx, req)
+}
+
 // ListCollections returns every collection with its counts.
 func (a *App) ListCollections() ([]service.Collection, error) { return a.svc.ListCollections(a.ctx) }
 

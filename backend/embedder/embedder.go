@@ -113,12 +113,14 @@ type engine interface {
 
 // Service embeds texts with one model. It is safe for concurrent use.
 type Service struct {
-	eng   engine
-	gate  *gate
-	info  Info
-	qpre  string
-	dpre  string
-	tok   tokenizer.Tokenizer
+	eng  engine
+	gate *gate
+	info Info
+	qpre string
+	dpre string
+	tok  tokenizer.Tokenizer
+	// pair is set for rerankers: Score reads query and passage together.
+	pair  tokenizer.PairEncoder
 	log   *slog.Logger
 	close chan struct{}
 }
@@ -163,7 +165,7 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	switch cfg.Model.Kind {
 	case models.KindStatic:
 		err = s.openStatic(ctx, cfg)
-	case models.KindTransformer, "":
+	case models.KindTransformer, models.KindReranker, "":
 		err = s.openONNX(ctx, cfg)
 	default:
 		err = fmt.Errorf("unknown model kind %q", cfg.Model.Kind)
@@ -193,6 +195,10 @@ func (s *Service) Tokenizer() tokenizer.Tokenizer { return s.tok }
 // keeps the machine responsive while indexing.
 func (s *Service) SetConcurrency(n int) { s.gate.setLimit(max(n, 1)) }
 
+// ErrNotReranker is returned by Score on a model that embeds, and by
+// Embed on a reranker.
+var ErrNotReranker = errors.New("not a reranker")
+
 // Embed returns one vector per text, in order. Queries are prefixed as the
 // model expects and jump ahead of queued document batches.
 func (s *Service) Embed(ctx context.Context, texts []string, kind Kind) ([][]float32, error) {
@@ -200,6 +206,9 @@ func (s *Service) Embed(ctx context.Context, texts []string, kind Kind) ([][]flo
 	case <-s.close:
 		return nil, ErrClosed
 	default:
+	}
+	if s.pair != nil {
+		return nil, fmt.Errorf("embed with %s: a reranker scores pairs and makes no vectors", s.info.Model)
 	}
 	if len(texts) == 0 {
 		return [][]float32{}, nil

@@ -1,6 +1,7 @@
 package embedder
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -53,6 +54,13 @@ func (s *Service) openONNX(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	if cfg.Model.Kind == models.KindReranker {
+		pe, ok := tok.(tokenizer.PairEncoder)
+		if !ok {
+			return fmt.Errorf("the tokenizer in %s cannot encode a query and passage together", tokDir)
+		}
+		s.pair = pe
+	}
 	libPath, version, err := initRuntime(cfg.LibraryPath, s.log)
 	if err != nil {
 		return err
@@ -79,7 +87,7 @@ func (s *Service) openONNX(ctx context.Context, cfg Config) error {
 	s.eng, s.tok = e, tok
 	s.qpre, s.dpre = spec.QueryPrefix, spec.DocumentPrefix
 	s.info = Info{
-		Model: cfg.Model.Name, Kind: models.KindTransformer, Variant: spec.Variant,
+		Model: cfg.Model.Name, Kind: cmp.Or(cfg.Model.Kind, models.KindTransformer), Variant: spec.Variant,
 		Dims: spec.Dims, MaxSeqLen: spec.MaxSeqLen, Pooling: spec.Pooling, Normalize: spec.Normalize,
 		Device: device, DeviceNote: note, Threads: cfg.Threads,
 		Fingerprint: spec.Fingerprint(sha).String(), Library: libPath, RuntimeVersion: version,
@@ -262,7 +270,13 @@ func (e *onnxEngine) embed(ctx context.Context, texts []string, g *gate, prio bo
 	for i, t := range texts {
 		encs[i] = e.tok.Encode(t, e.maxLen)
 	}
-	out := make([][]float32, len(texts))
+	return e.runAll(ctx, encs, g, prio)
+}
+
+// runAll runs the model over encs in length-sorted batches and returns one
+// output row per encoding, in order.
+func (e *onnxEngine) runAll(ctx context.Context, encs []tokenizer.Encoding, g *gate, prio bool) ([][]float32, error) {
+	out := make([][]float32, len(encs))
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -342,9 +356,13 @@ func (e *onnxEngine) run(ctx context.Context, encs []tokenizer.Encoding, batch [
 		for c := len(row); c < t; c++ {
 			ids[r*t+c] = pad
 		}
+		tid := encs[i].TypeIDs
 		for c := range t {
 			mask[r*t+c] = int64(boolInt(c < len(row)))
 			types[r*t+c] = 0
+			if c < len(tid) {
+				types[r*t+c] = tid[c]
+			}
 		}
 	}
 	shape := ort.NewShape(int64(b), int64(t))

@@ -42,14 +42,16 @@ const EnvDatabaseURL = "QUARRY_DATABASE_URL"
 
 // Report is what a run measured.
 type Report struct {
-	Dataset string         `json:"dataset"`
-	Split   string         `json:"split"`
-	Model   string         `json:"model"`
-	Docs    int            `json:"documents"`
-	Fusion  search.Fusion  `json:"fusion"`
-	Modes   []ModeResult   `json:"modes"`
-	Sweep   []SweepResult  `json:"sweep,omitempty"`
-	Timings map[string]any `json:"timings"`
+	Dataset string `json:"dataset"`
+	Split   string `json:"split"`
+	Model   string `json:"model"`
+	// Reranker names the cross-encoder of the "hybrid+rerank" mode.
+	Reranker string         `json:"reranker,omitempty"`
+	Docs     int            `json:"documents"`
+	Fusion   search.Fusion  `json:"fusion"`
+	Modes    []ModeResult   `json:"modes"`
+	Sweep    []SweepResult  `json:"sweep,omitempty"`
+	Timings  map[string]any `json:"timings"`
 }
 
 // ModeResult is one search mode's scores.
@@ -70,6 +72,8 @@ type options struct {
 	weight                                                           float64
 	sweep                                                            string
 	maxQueries                                                       int
+	reranker, rerankerDir                                            string
+	rerankDepth                                                      int
 	verbose                                                          bool
 }
 
@@ -90,6 +94,9 @@ func Run(ctx context.Context, args []string, stdout io.Writer) int {
 	fs.Float64Var(&o.weight, "weight", search.DefaultFusion.Weight, "hybrid fusion: the semantic side's weight, 0–1")
 	fs.StringVar(&o.sweep, "sweep", "", "comma-separated semantic weights to score hybrid search with (tuning)")
 	fs.IntVar(&o.maxQueries, "max-queries", 0, "score only the first `n` queries (0: all)")
+	fs.StringVar(&o.rerankerDir, "reranker-dir", "", "also score hybrid search reranked by the cross-encoder whose files are in this `folder`")
+	fs.StringVar(&o.reranker, "reranker", "ms-marco-MiniLM-L-6-v2", "registered reranker the -reranker-dir files are")
+	fs.IntVar(&o.rerankDepth, "rerank-depth", search.DefaultRerankDepth, "documents the reranker re-scores per query")
 	fs.BoolVar(&o.verbose, "v", false, "log progress to stderr")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -128,6 +135,9 @@ func Run(ctx context.Context, args []string, stdout io.Writer) int {
 func printText(w io.Writer, rep Report) {
 	fmt.Fprintf(w, "%s (%s split, %d documents), model %s, fusion %s w=%.2f\n",
 		filepath.Base(rep.Dataset), rep.Split, rep.Docs, rep.Model, rep.Fusion.Method, rep.Fusion.Weight)
+	if rep.Reranker != "" {
+		fmt.Fprintf(w, "reranker %s\n", rep.Reranker)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "mode\tnDCG@10\tRecall@100\tMRR@10\tqueries\tmedian ms\t")
 	for _, m := range rep.Modes {
@@ -200,6 +210,18 @@ func run(ctx context.Context, o options, log *slog.Logger) (Report, error) {
 		return rep, err
 	}
 	defer svc.Close()
+	var rr *embedder.Service
+	if o.rerankerDir != "" {
+		rm, ok := models.Lookup(o.reranker)
+		if !ok || rm.Kind != models.KindReranker {
+			return rep, fmt.Errorf("%q is not a registered reranker", o.reranker)
+		}
+		if rr, err = openModel(ctx, rm, o.rerankerDir, tmp, log); err != nil {
+			return rep, err
+		}
+		defer rr.Close()
+		rep.Reranker = rm.Name
+	}
 
 	// The built-in vector engine, served in-process for this run.
 	eng, err := qdrantd.NewEmbeddedEngine(log)
@@ -260,11 +282,20 @@ func run(ctx context.Context, o options, log *slog.Logger) (Report, error) {
 	}
 	rep.Timings["keyword_index_s"] = time.Since(t1).Seconds()
 	for _, mode := range []search.Mode{search.Keyword, search.Semantic, search.Hybrid} {
-		s, med, err := score(ctx, engine, c.ID, mode, ds, queries, paths)
+		s, med, err := score(ctx, engine, c.ID, search.Request{Mode: mode}, ds, queries, paths)
 		if err != nil {
 			return rep, err
 		}
 		rep.Modes = append(rep.Modes, ModeResult{Mode: mode, Scores: s, MedianMS: med})
+	}
+	if rr != nil {
+		e := search.New(search.Options{Store: st, Index: vec, Embedders: emb, Rerankers: reranker{rr},
+			Fusion: &f, Logger: log})
+		s, med, err := score(ctx, e, c.ID, search.Request{Mode: search.Hybrid, Rerank: true, RerankDepth: o.rerankDepth}, ds, queries, paths)
+		if err != nil {
+			return rep, err
+		}
+		rep.Modes = append(rep.Modes, ModeResult{Mode: search.Hybrid + "+rerank", Scores: s, MedianMS: med})
 	}
 	for _, w := range strings.Split(o.sweep, ",") {
 		if w = strings.TrimSpace(w); w == "" {
@@ -276,7 +307,7 @@ func run(ctx context.Context, o options, log *slog.Logger) (Report, error) {
 		}
 		f := search.Fusion{Method: o.fusion, Weight: wt}
 		e := search.New(search.Options{Store: st, Index: vec, Embedders: emb, Fusion: &f, Logger: log})
-		s, _, err := score(ctx, e, c.ID, search.Hybrid, ds, queries, paths)
+		s, _, err := score(ctx, e, c.ID, search.Request{Mode: search.Hybrid}, ds, queries, paths)
 		if err != nil {
 			return rep, err
 		}
@@ -301,12 +332,14 @@ func queryIDs(ds *Dataset, limit int) []string {
 }
 
 // score runs every query in one mode and averages the metrics.
-func score(ctx context.Context, e *search.Engine, collectionID string, mode search.Mode, ds *Dataset, queries []string, paths map[string]string) (Scores, float64, error) {
+func score(ctx context.Context, e *search.Engine, collectionID string, req search.Request, ds *Dataset, queries []string, paths map[string]string) (Scores, float64, error) {
 	var s Scores
 	var took []float64
+	req.CollectionIDs, req.Limit, req.Passages = []string{collectionID}, 100, 1
 	for _, qid := range queries {
 		t := time.Now()
-		resp, err := e.Search(ctx, search.Request{Query: ds.Queries[qid], CollectionIDs: []string{collectionID}, Mode: mode, Limit: 100, Passages: 1})
+		req.Query = ds.Queries[qid]
+		resp, err := e.Search(ctx, req)
 		if errors.Is(err, search.ErrInvalid) {
 			resp = search.Response{} // a query with no searchable text ranks nothing
 		} else if err != nil {
@@ -407,13 +440,15 @@ func openModel(ctx context.Context, m models.Model, dir, tmp string, log *slog.L
 	}
 	dst := filepath.Join(tmp, "models", m.Name)
 	variant := ""
-	if m.Kind == models.KindTransformer {
-		if _, err := os.Stat(filepath.Join(dir, "model_quantized.onnx")); err == nil {
-			variant = models.VariantInt8
+	if m.Kind != models.KindStatic {
+		for _, p := range []string{"model_quantized.onnx", "onnx/model_quantized.onnx"} {
+			if _, err := os.Stat(filepath.Join(dir, p)); err == nil {
+				variant = models.VariantInt8
+			}
 		}
 	}
 	dirs := []string{dir}
-	if m.Kind == models.KindTransformer {
+	if m.Kind != models.KindStatic {
 		// Tokenizer files may sit apart from the weights.
 		if tok := filepath.Join(sharedDir(), "models", m.Name); tok != dir {
 			if _, err := os.Stat(tok); err == nil {
@@ -475,6 +510,10 @@ func (s single) Get(_ context.Context, name string) (*embedder.Service, error) {
 	}
 	return s.svc, nil
 }
+
+type reranker struct{ svc *embedder.Service }
+
+func (r reranker) Reranker(context.Context) (*embedder.Service, error) { return r.svc, nil }
 
 func randomHex(n int) string {
 	b := make([]byte, n)

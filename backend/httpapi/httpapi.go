@@ -50,6 +50,7 @@ func New(svc *service.Service, ui fs.FS, logger *slog.Logger) *Handler {
 		r.Get("/status", h.status)
 		r.Get("/models", h.listModels)
 		r.Post("/models/import", h.importModel)
+		r.Post("/models/install", h.installModel)
 		r.Get("/collections", h.listCollections)
 		r.Post("/collections", h.createCollection)
 		r.Get("/collections/{id}", h.getCollection)
@@ -100,6 +101,15 @@ func (h *Handler) importModel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m, err := h.svc.ImportModel(r.Context(), req)
+	h.reply(w, http.StatusOK, m, err)
+}
+
+func (h *Handler) installModel(w http.ResponseWriter, r *http.Request) {
+	var req service.InstallModelRequest
+	if !h.decode(w, r, &req) {
+		return
+	}
+	m, err := h.svc.InstallModel(r.Context(), req)
 	h.reply(w, http.StatusOK, m, err)
 }
 

@@ -140,6 +140,17 @@ func TestStatusModelsAndUI(t *testing.T) {
 	if r.status != 200 || len(r.list) < 5 {
 		t.Errorf("models = %d %s", r.status, r.raw)
 	}
+	// This server has no model folder: nothing can be installed, and a
+	// search that asks for reranking says what is missing.
+	if r := do(t, srv, "POST", "/api/v1/models/install", `{"model":"ms-marco-MiniLM-L-6-v2"}`); r.status != http.StatusServiceUnavailable || errCode(r) != "unavailable" {
+		t.Errorf("install = %d %s", r.status, r.raw)
+	}
+	if r := do(t, srv, "POST", "/api/v1/search", `{"query":"tides","rerank":true}`); r.status != 400 || errCode(r) != "model_unavailable" || !strings.Contains(r.raw, `"field":"rerank"`) {
+		t.Errorf("reranked search without a reranker = %d %s", r.status, r.raw)
+	}
+	if r := do(t, srv, "POST", "/api/v1/search", `{"query":"tides","rerank":true,"rerank_depth":1000}`); r.status != 400 || errCode(r) != "invalid_argument" {
+		t.Errorf("rerank depth 1000 = %d %s", r.status, r.raw)
+	}
 	for _, p := range []string{"/", "/collections/abc", "/assets/app.js"} {
 		r := do(t, srv, "GET", p, "")
 		if r.status != 200 || r.raw == "" {

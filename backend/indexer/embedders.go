@@ -97,6 +97,38 @@ func (e *Embedders) Get(ctx context.Context, name string) (*embedder.Service, er
 	return s, nil
 }
 
+// Install downloads a registered model's pinned files now (verified and
+// resumable, with progress through OnDownload), unless it is installed.
+func (e *Embedders) Install(ctx context.Context, name, variant string) error {
+	m, ok := models.Lookup(name)
+	if !ok {
+		return fmt.Errorf("model %q is not registered", name)
+	}
+	if e.Installed(name) {
+		return nil
+	}
+	if m.Kind == models.KindStatic {
+		return fmt.Errorf("%w: %s is imported from a folder, not downloaded", ErrModelMissing, m.DisplayName)
+	}
+	e.log.Info("downloading model", "model", name, "variant", variant)
+	if _, err := e.downloader.Download(ctx, m, variant, e.Dir(name), e.OnDownload); err != nil {
+		return fmt.Errorf("%w: %s could not be downloaded (%v); import it from a folder instead", ErrModelMissing, m.DisplayName, err)
+	}
+	return nil
+}
+
+// Reranker returns the open cross-encoder: the first registered reranker
+// whose files are installed. Rerankers are installed by the user, never
+// downloaded by a search.
+func (e *Embedders) Reranker(ctx context.Context) (*embedder.Service, error) {
+	for _, m := range models.List() {
+		if m.Kind == models.KindReranker && e.Installed(m.Name) {
+			return e.Get(ctx, m.Name)
+		}
+	}
+	return nil, fmt.Errorf("%w: no reranker is installed", ErrModelMissing)
+}
+
 // Infos describes the open models and the devices they run on.
 func (e *Embedders) Infos() []embedder.Info {
 	e.mu.Lock()

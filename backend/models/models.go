@@ -15,6 +15,10 @@ const (
 	KindTransformer Kind = "transformer"
 	// KindStatic averages rows of a token→vector table (model2vec style).
 	KindStatic Kind = "static"
+	// KindReranker is an ONNX cross-encoder that scores a query and a
+	// passage read together; it re-orders search results and never
+	// embeds a collection.
+	KindReranker Kind = "reranker"
 )
 
 // Pooling reduces per-token outputs to one vector.
@@ -92,8 +96,12 @@ type Model struct {
 // MinChunkSize is the smallest chunk, in tokens, any collection may use.
 const MinChunkSize = 32
 
-// Runnable reports whether Quarry can embed with this model.
+// Runnable reports whether Quarry can run this model.
 func (m Model) Runnable() bool { return m.Unavailable == "" }
+
+// Embeds reports whether the model turns text into vectors, so that a
+// collection may use it.
+func (m Model) Embeds() bool { return m.Kind != KindReranker }
 
 // Variant returns the named variant; "" means fp32.
 func (m Model) Variant(name string) (Variant, bool) {
@@ -292,6 +300,35 @@ var registry = []Model{
 		Variants: onnxPair("Xenova/multilingual-e5-small", "761b726dd34fb83930e26aab4e9ac3899aa1fa78",
 			File{},
 			File{Size: 118308185, SHA256: "f80102d3f2a1229f387d3c81909990d8945513e347b0eab049f7de3c6f98c193"}),
+	},
+	{
+		Name: "ms-marco-MiniLM-L-6-v2", ShortName: "msmarcol6", DisplayName: "MS MARCO MiniLM L6 reranker (English)",
+		Description: "Cross-encoder that re-scores the best results of a search: slower, more precise. Never used to embed.",
+		Dims:        1, MaxSeqLen: 512,
+		// Xenova/ms-marco-MiniLM-L-6-v2@a0914435 (the ONNX export of
+		// cross-encoder/ms-marco-MiniLM-L-6-v2): the revision most public
+		// projects pin. config.json, tokenizer.json and tokenizer_config.json
+		// with sizes in github.com/safiyu/kontexta
+		// packages/reranker-model/scripts/fetch-weights.mjs and in another
+		// public manifest at a0914435; special_tokens_map.json and vocab.txt in
+		// that manifest (vocab.txt also in netclaw-dev/netclaw
+		// EmbeddingModelProvisioner.cs). tokenizer.json, special_tokens_map.json
+		// and vocab.txt are the same bytes as bge-small-en-v1.5's above.
+		Kind: KindReranker, Repo: "Xenova/ms-marco-MiniLM-L-6-v2", Revision: "a09144355adeed5f58c8ed011d209bf8ee5a1fec",
+		License: "Apache-2.0", Languages: "en",
+		Files: []File{
+			{Path: "config.json", Size: 824, SHA256: "d827779a72d27ae68cf878a6fc2e954542663fe21ca515d9f4783fc96be2d37e"},
+			{Path: "tokenizer.json", Size: 711396, SHA256: "d241a60d5e8f04cc1b2b3e9ef7a4921b27bf526d9f6050ab90f9267a1f9e5c66"},
+			{Path: "tokenizer_config.json", Size: 1242, SHA256: "0b29c7bfc889e53b36d9dd3e686dd4300f6525110eaa98c76a5dafceb2029f53"},
+			{Path: "special_tokens_map.json", Size: 125, SHA256: "b6d346be366a7d1d48332dbc9fdf3bf8960b5d879522b7799ddba59e76237ee3", Optional: true},
+			{Path: "vocab.txt", Size: 231508, SHA256: "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3", Optional: true},
+		},
+		// fp32 with its size in kontexta's fetch-weights.mjs and two other
+		// public records at a0914435; int8 with its size in netclaw's
+		// EmbeddingModelProvisioner.cs and a dozen other public records.
+		Variants: onnxPair("Xenova/ms-marco-MiniLM-L-6-v2", "a09144355adeed5f58c8ed011d209bf8ee5a1fec",
+			File{Size: 90992115, SHA256: "c623d0bcb99f4622beb413eaef00cfbe5db20df9f1dd982da4b4f26022881870"},
+			File{Size: 23143499, SHA256: "e9d8ebf845c413e981c175bfe49a3bfa9b3dcce2a3ba54875ee5df5a58639fbe"}),
 	},
 	{
 		Name: "glove-6b-100d", ShortName: "glove100", DisplayName: "GloVe word vectors (English)",

@@ -54,10 +54,13 @@ func TestRegistry(t *testing.T) {
 				t.Errorf("duplicate short name %q", m.ShortName)
 			}
 			short[m.ShortName] = true
-			if m.Dims <= 0 || m.MaxSeqLen <= 0 || m.DefaultChunkSize < MinChunkSize || m.DefaultChunkSize > m.MaxSeqLen {
+			if m.Dims <= 0 || m.MaxSeqLen <= 0 || m.Embeds() && (m.DefaultChunkSize < MinChunkSize || m.DefaultChunkSize > m.MaxSeqLen) {
 				t.Errorf("bad limits: %+v", m)
 			}
-			if m.Kind == KindTransformer {
+			if m.Kind == KindReranker && (m.Default || m.DefaultChunkSize != 0) {
+				t.Errorf("a reranker has embedding defaults: %+v", m)
+			}
+			if m.Kind == KindTransformer || m.Kind == KindReranker {
 				for _, v := range []string{VariantFP32, VariantInt8} {
 					if _, ok := m.Variant(v); !ok {
 						t.Errorf("no %s variant", v)

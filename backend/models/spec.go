@@ -90,13 +90,17 @@ func ReadSpec(dir string, m Model, variant string) (Spec, error) {
 	}
 
 	var cfg struct {
-		Hidden int `json:"hidden_size"`
-		MaxPos int `json:"max_position_embeddings"`
+		Hidden int               `json:"hidden_size"`
+		MaxPos int               `json:"max_position_embeddings"`
+		Labels map[string]string `json:"id2label"`
 	}
 	if _, err := readJSON(filepath.Join(dir, "config.json"), &cfg); err != nil {
 		return Spec{}, err
 	}
-	if cfg.Hidden > 0 && s.Dims == 0 {
+	if m.Kind == KindReranker {
+		// A cross-encoder's output is one logit per label, not a vector.
+		s.Dims, s.Normalize, s.QueryPrefix, s.DocumentPrefix = max(len(cfg.Labels), 1), false, "", ""
+	} else if cfg.Hidden > 0 && s.Dims == 0 {
 		s.Dims = cfg.Hidden
 	}
 	var sb struct {

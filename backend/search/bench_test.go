@@ -18,6 +18,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/quarry-search/quarry/backend/embedder"
+	"github.com/quarry-search/quarry/backend/fixtures/crossencoder"
+	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/qdrant"
 	"github.com/quarry-search/quarry/backend/store"
 	"github.com/quarry-search/quarry/backend/testenv"
@@ -158,6 +160,62 @@ func BenchmarkSearch100k(b *testing.B) {
 			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 			b.ReportMetric(ms(took[len(took)/2]), "p50_ms")
 			b.ReportMetric(ms(took[min(len(took)-1, len(took)*99/100)]), "p99_ms")
+		})
+	}
+}
+
+// BenchmarkRerank measures what reranking adds to a search: the
+// cross-encoder scoring the shown passages of the best documents. The
+// model is the MiniLM-L6 int8 architecture of ms-marco-MiniLM-L-6-v2 with
+// random weights (real cost), passages are ~180-word NFCorpus windows
+// (about 256 tokens) and queries NFCorpus test queries. It reports p50 and
+// p99 latency per query; run it with -benchtime=20x.
+func BenchmarkRerank(b *testing.B) {
+	texts, queries := benchCorpus(b)
+	shared := filepath.Join(testenv.SharedDir(b), "models")
+	dir := filepath.Join(b.TempDir(), "cross-minilm")
+	if err := crossencoder.Build(dir, filepath.Join(shared, "synthetic-minilm-l6-int8", "model_quantized.onnx"),
+		filepath.Join(shared, "all-MiniLM-L6-v2"), 5); err != nil {
+		testenv.Missing(b, "cross-encoder from the synthetic MiniLM: %v", err)
+	}
+	t0 := time.Now()
+	rr, err := embedder.Open(context.Background(), embedder.Config{
+		Model: models.Model{Name: "synthetic-cross-minilm", Kind: models.KindReranker, Dims: 1, MaxSeqLen: 512},
+		Dir:   dir,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rr.Close()
+	b.Logf("reranker loaded in %v on %s with %d threads", time.Since(t0).Round(time.Millisecond), rr.Info().Device, rr.Info().Threads)
+	rng := rand.New(rand.NewPCG(3, 4))
+	window := func() string {
+		w := strings.Fields(texts[rng.IntN(len(texts))])
+		start := rng.IntN(max(1, len(w)-180))
+		return strings.Join(w[start:min(len(w), start+180)], " ")
+	}
+	for _, n := range []int{10, 30, 60} {
+		b.Run(fmt.Sprintf("passages-%d", n), func(b *testing.B) {
+			var took []time.Duration
+			i := 0
+			for b.Loop() {
+				passages := make([]string, n)
+				for j := range passages {
+					passages[j] = window()
+				}
+				q := queries[i%len(queries)]
+				i++
+				t := time.Now()
+				if _, err := rr.Score(context.Background(), q, passages); err != nil {
+					b.Fatal(err)
+				}
+				took = append(took, time.Since(t))
+			}
+			slices.Sort(took)
+			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+			b.ReportMetric(ms(took[len(took)/2]), "p50_ms")
+			b.ReportMetric(ms(took[min(len(took)-1, len(took)*99/100)]), "p99_ms")
+			b.ReportMetric(float64(n)/took[len(took)/2].Seconds(), "passages/s")
 		})
 	}
 }

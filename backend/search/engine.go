@@ -36,6 +36,9 @@ var (
 	// ErrSuperseded means a newer request with the same Supersedes key
 	// replaced this one.
 	ErrSuperseded = errors.New("search superseded by a newer one")
+	// ErrNoReranker means reranking was asked for and no reranker model
+	// can be used.
+	ErrNoReranker = errors.New("no reranker available")
 )
 
 // Embedders opens a collection's model for query embedding; the indexer's
@@ -44,12 +47,20 @@ type Embedders interface {
 	Get(ctx context.Context, model string) (*embedder.Service, error)
 }
 
+// Rerankers opens the installed cross-encoder; the embedder pool
+// implements it.
+type Rerankers interface {
+	Reranker(ctx context.Context) (*embedder.Service, error)
+}
+
 // Options are the parts an Engine uses. Index and Embedders may be nil:
-// search is then keyword-only.
+// search is then keyword-only. Without Rerankers, requests that ask for
+// reranking fail with ErrNoReranker.
 type Options struct {
 	Store     *store.Store
 	Index     *vecindex.Index
 	Embedders Embedders
+	Rerankers Rerankers
 	// Fusion overrides DefaultFusion.
 	Fusion *Fusion
 	Logger *slog.Logger
@@ -60,6 +71,7 @@ type Engine struct {
 	st     *store.Store
 	vec    *vecindex.Index
 	emb    Embedders
+	rr     Rerankers
 	fusion Fusion
 	an     *Analyzer
 	log    *slog.Logger
@@ -90,7 +102,7 @@ func New(o Options) *Engine {
 		f = *o.Fusion
 	}
 	return &Engine{
-		st: o.Store, vec: o.Index, emb: o.Embedders, fusion: f, an: NewAnalyzer(),
+		st: o.Store, vec: o.Index, emb: o.Embedders, rr: o.Rerankers, fusion: f, an: NewAnalyzer(),
 		log:     o.Logger.With("component", "search"),
 		indexes: map[string]*kwEntry{}, floors: map[string]float64{}, running: map[string]*inflight{},
 	}
@@ -201,10 +213,19 @@ func (e *Engine) Search(ctx context.Context, req Request) (Response, error) {
 		return Response{}, err
 	}
 	resp := Response{Query: req.Query, Mode: req.Mode, Results: []Result{}}
-	need := req.Offset + req.Limit + 1
+	var rr *embedder.Service
+	ranking := req
+	if req.Rerank {
+		if rr, err = e.reranker(ctx); err != nil {
+			return Response{}, err
+		}
+		// The reranker's scores decide what MinScore drops.
+		ranking.MinScore = 0
+	}
+	need := max(req.Offset+req.Limit, req.RerankDepth) + 1
 	lists := make([][]Result, 0, len(cols))
 	for _, c := range cols {
-		rs, warn, err := e.searchCollection(ctx, c, req, need)
+		rs, warn, err := e.searchCollection(ctx, c, ranking, need)
 		if err != nil {
 			if errors.Is(context.Cause(ctx), ErrSuperseded) {
 				return Response{}, ErrSuperseded
@@ -217,6 +238,17 @@ func (e *Engine) Search(ctx context.Context, req Request) (Response, error) {
 		lists = append(lists, rs)
 	}
 	merged := mergeByRank(lists)
+	if rr != nil {
+		var n int
+		if merged, n, err = e.rerank(ctx, rr, merged, req); err != nil {
+			if errors.Is(context.Cause(ctx), ErrSuperseded) {
+				return Response{}, ErrSuperseded
+			}
+			return Response{}, err
+		}
+		resp.Reranker = rr.Info().Model
+		resp.Reranked = n
+	}
 	if len(merged) > req.Offset+req.Limit {
 		resp.HasMore = true
 	}
@@ -254,6 +286,14 @@ func normalize(req Request) (Request, error) {
 		req.Passages = DefaultPassages
 	}
 	req.Passages = min(req.Passages, MaxPassagesPerHit)
+	switch {
+	case req.RerankDepth < 0 || req.RerankDepth > MaxRerankDepth:
+		return req, fmt.Errorf("%w: rerank_depth must be between 1 and %d", ErrInvalid, MaxRerankDepth)
+	case req.RerankDepth == 0 && req.Rerank:
+		req.RerankDepth = DefaultRerankDepth
+	case !req.Rerank:
+		req.RerankDepth = 0
+	}
 	ids := make([]string, len(req.CollectionIDs))
 	for i, id := range req.CollectionIDs {
 		u, err := uuid.Parse(id)

@@ -23,6 +23,10 @@ const (
 	DefaultPassages    = 3
 	MaxPassagesPerHit  = 20
 	maxCandidateChunks = 4000
+	// DefaultRerankDepth and MaxRerankDepth bound how many documents the
+	// reranker re-scores.
+	DefaultRerankDepth = 10
+	MaxRerankDepth     = 100
 )
 
 // Request is one search, shared by the desktop binding and the HTTP API.
@@ -39,8 +43,17 @@ type Request struct {
 	Offset int `json:"offset,omitempty"`
 	// Passages is how many passages to show per document (default 3).
 	Passages int `json:"passages,omitempty"`
-	// MinScore drops passages scoring below it (0–1).
+	// MinScore drops passages scoring below it (0–1); with Rerank, the
+	// reranker's score counts.
 	MinScore float64 `json:"min_score,omitempty"`
+	// Rerank re-scores the shown passages of the best documents with the
+	// local cross-encoder, which reads query and passage together: slower
+	// and more precise. Those documents are then ordered by its scores,
+	// and the rest follow in their first order.
+	Rerank bool `json:"rerank,omitempty"`
+	// RerankDepth is how many of the best documents are re-scored
+	// (default 10, at most 100).
+	RerankDepth int `json:"rerank_depth,omitempty"`
 	// Supersedes names a stream of requests (a search box): a new request
 	// with the same value cancels the one still running.
 	Supersedes string `json:"supersedes,omitempty"`
@@ -73,7 +86,11 @@ type Response struct {
 	// Warnings say what was left out and why (a collection whose model is
 	// not installed was searched by keyword only, say).
 	Warnings []string `json:"warnings,omitempty"`
-	TookMS   float64  `json:"took_ms"`
+	// Reranker names the cross-encoder that re-scored the results, when
+	// Rerank was asked for; Reranked counts the documents it re-scored.
+	Reranker string  `json:"reranker,omitempty"`
+	Reranked int     `json:"reranked,omitempty"`
+	TookMS   float64 `json:"took_ms"`
 }
 
 // Result is one document with its best passages.
@@ -94,9 +111,14 @@ type Result struct {
 // Passage is one matching chunk.
 type Passage struct {
 	ChunkIndex int `json:"chunk_index"`
-	// Score is 0–1: in hybrid mode the tuned blend of the two below; in
-	// the other modes the one that applies.
+	// Score is 0–1: the reranker's probability that the passage answers
+	// the query when it was re-scored; otherwise, in hybrid mode, the
+	// tuned blend of the two below, and in the other modes the one that
+	// applies.
 	Score float64 `json:"score"`
+	// RerankScore is the reranker's probability, when it re-scored this
+	// passage.
+	RerankScore *float64 `json:"rerank_score,omitempty"`
 	// KeywordScore is BM25 divided by the most this query could score
 	// (every term present at saturating frequency).
 	KeywordScore float64 `json:"keyword_score"`

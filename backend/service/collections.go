@@ -134,6 +134,10 @@ func (s *Service) validateCreate(req CreateCollectionRequest) (store.NewCollecti
 				"Quarry does not know a model called %q.", truncate(req.Model, 80))
 		}
 	}
+	if !m.Embeds() {
+		return store.NewCollection{}, apperr.Field(apperr.InvalidArgument, "model",
+			"%s is a reranker: it re-orders search results and cannot embed a collection.", m.DisplayName)
+	}
 	if !m.Runnable() {
 		return store.NewCollection{}, apperr.Field(apperr.ModelUnavailable, "model",
 			"%s cannot be used yet: %s", m.DisplayName, m.Unavailable)

@@ -14,6 +14,8 @@ import (
 type ModelStore interface {
 	Dir(name string) string
 	Installed(name string) bool
+	// Install downloads a registered model's pinned files.
+	Install(ctx context.Context, name, variant string) error
 	// Infos describes the loaded models and the device each runs on.
 	Infos() []embedder.Info
 }
@@ -49,7 +51,8 @@ func modelInfo(m models.Model, installed bool) ModelInfo {
 	}
 }
 
-// ListModels returns the registered embedding models.
+// ListModels returns the registered models: embedding models, which
+// collections use, and rerankers (kind "reranker"), which searches may use.
 func (s *Service) ListModels(context.Context) ([]ModelInfo, error) {
 	list := models.List()
 	out := make([]ModelInfo, len(list))
@@ -95,5 +98,38 @@ func (s *Service) ImportModel(ctx context.Context, req ImportModelRequest) (Mode
 		return ModelInfo{}, apperr.Wrap(err, apperr.InvalidArgument, "%s could not be imported: %v", m.DisplayName, err)
 	}
 	s.logger.Info("model imported", "model", m.Name, "variant", req.Variant, "unverified", req.AllowUnverified)
+	return modelInfo(m, true), nil
+}
+
+// InstallModelRequest asks to download a registered model now.
+type InstallModelRequest struct {
+	Model string `json:"model"`
+	// Variant is "fp32" or "int8"; empty picks what the registry prefers.
+	Variant string `json:"variant,omitempty"`
+}
+
+// InstallModel downloads a model's pinned files and verifies them, with
+// progress on the model:download event. It returns when the model is
+// installed; a model installed already returns at once.
+func (s *Service) InstallModel(ctx context.Context, req InstallModelRequest) (ModelInfo, error) {
+	if s.models == nil {
+		return ModelInfo{}, apperr.New(apperr.Unavailable, "Models cannot be installed in this Quarry.")
+	}
+	m, ok := models.Lookup(req.Model)
+	if !ok {
+		return ModelInfo{}, apperr.Field(apperr.ModelUnknown, "model", "Quarry does not know a model called %q.", truncate(req.Model, 80))
+	}
+	switch req.Variant {
+	case "", models.VariantFP32, models.VariantInt8:
+	default:
+		return ModelInfo{}, apperr.Field(apperr.InvalidArgument, "variant", "The variant must be %q or %q.", models.VariantFP32, models.VariantInt8)
+	}
+	if !m.Runnable() {
+		return ModelInfo{}, apperr.Field(apperr.ModelUnavailable, "model", "%s cannot be used yet: %s", m.DisplayName, m.Unavailable)
+	}
+	if err := s.models.Install(ctx, m.Name, req.Variant); err != nil {
+		return ModelInfo{}, apperr.Wrap(err, apperr.Unavailable, "%v", err)
+	}
+	s.logger.Info("model installed", "model", m.Name, "variant", req.Variant)
 	return modelInfo(m, true), nil
 }

@@ -31,6 +31,11 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResponse
 		return SearchResponse{}, apperr.Wrap(err, apperr.InvalidArgument, "%s", trimCause(err))
 	case errors.Is(err, search.ErrNotFound):
 		return SearchResponse{}, apperr.Wrap(err, apperr.NotFound, "That collection does not exist.")
+	case errors.Is(err, search.ErrNoReranker):
+		e := apperr.Field(apperr.ModelUnavailable, "rerank",
+			"Reranking needs a reranker model. Install one under Models, or search without reranking.")
+		e.Err = err
+		return SearchResponse{}, e
 	case errors.Is(err, search.ErrSuperseded), errors.Is(err, context.Canceled):
 		return SearchResponse{}, apperr.Wrap(err, apperr.Conflict, "The search was replaced by a newer one.")
 	default:

@@ -92,6 +92,9 @@ func New(ctx context.Context, info Info, d Deps) (*Service, error) {
 		if emb, ok := d.Models.(search.Embedders); ok {
 			opts.Embedders = emb
 		}
+		if rr, ok := d.Models.(search.Rerankers); ok {
+			opts.Rerankers = rr
+		}
 		d.Search = search.New(opts)
 	}
 	return &Service{search: d.Search, store: st, index: d.Index, queue: d.Queue, models: d.Models, tuner: d.Tuner, settings: settings, settingsPath: d.SettingsPath, bus: d.Bus, logger: logger, info: info, localUser: uid}, nil

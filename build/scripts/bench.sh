@@ -40,6 +40,8 @@ indexing() {
 search() {
 	section "search latency over 100k chunks including query embedding (hybrid, with and without filters)"
 	go test ./backend/search -run '^$' -bench BenchmarkSearch100k -benchtime=400x -timeout 30m
+	section "reranking: cross-encoder (MiniLM-L6 int8 cost) scoring the shown passages of the best documents"
+	go test ./backend/search -run '^$' -bench BenchmarkRerank -benchtime=20x -timeout 30m
 }
 
 case $what in

@@ -3,7 +3,7 @@ import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import App from './App.svelte';
 import { Toasts } from './lib/toasts.svelte';
 import { ApiError } from './lib/api';
-import { collection, fakeApi, passage, response, result, type FakeApi } from './test/fixtures';
+import { collection, fakeApi, passage, RERANKER, response, result, type FakeApi } from './test/fixtures';
 import { SEARCH_STREAM } from './lib/search';
 
 const NOTES = collection({ id: 'c1', name: 'Notes', status: 'ready' });
@@ -158,5 +158,67 @@ describe('App search', () => {
     await screen.findByTestId('collection-detail');
     expect(screen.getByTestId('detail-name').textContent).toBe('Papers');
     expect(input.value).toBe('');
+  });
+
+  it('no reranker registered: no Rerank switch', async () => {
+    const { input } = await setup(fakeApi({ collections: [NOTES] }));
+    await type(input, 'tides');
+    await screen.findByTestId('search-result');
+    expect(screen.queryByTestId('search-rerank')).toBeNull();
+  });
+
+  it('Rerank downloads the reranker once, then searches with it; the create dialog never offers it', async () => {
+    const api = fakeApi({ collections: [NOTES] });
+    api.models.push({ ...RERANKER });
+    let release!: () => void;
+    api.installImpl = () => new Promise<void>((r) => (release = r));
+    api.searchImpl = async (req) =>
+      response({ query: req.query, mode: 'hybrid', ...(req.rerank ? { reranker: RERANKER.name, reranked: 1 } : {}) });
+    const { input, toasts } = await setup(api);
+    await type(input, 'tides');
+    await screen.findByTestId('search-result');
+    expect(screen.queryByTestId('search-reranked')).toBeNull();
+
+    const btn = screen.getByTestId('search-rerank') as HTMLButtonElement;
+    expect(btn.getAttribute('aria-pressed')).toBe('false');
+    expect(btn.title).toContain('Download');
+    await fireEvent.click(btn);
+    await vi.waitFor(() => expect(btn.disabled).toBe(true));
+    expect(btn.textContent).toContain('Downloading');
+    expect(api.calls).toContain(`install ${RERANKER.name}`);
+    release();
+    await vi.waitFor(() => expect(btn.getAttribute('aria-pressed')).toBe('true'));
+    await vi.waitFor(() => expect(api.searches.at(-1)!.rerank).toBe(true));
+    await screen.findByTestId('search-reranked');
+    expect(toasts.items.some((t) => t.kind === 'success' && t.message.includes('installed'))).toBe(true);
+
+    // Off again: plain requests, and no second download on the way back on.
+    await fireEvent.click(btn);
+    await vi.waitFor(() => expect(api.searches.at(-1)!.rerank).toBeUndefined());
+    await vi.waitFor(() => expect(screen.queryByTestId('search-reranked')).toBeNull());
+    await fireEvent.click(btn);
+    await vi.waitFor(() => expect(api.searches.at(-1)!.rerank).toBe(true));
+    expect(api.calls.filter((c) => c.startsWith('install')).length).toBe(1);
+
+    await type(input, '');
+    await fireEvent.click(await screen.findByTitle('New collection (Ctrl+N)'));
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog.textContent).not.toContain(RERANKER.display_name);
+  });
+
+  it('a failed download says why and leaves reranking off', async () => {
+    const api = fakeApi({ collections: [NOTES] });
+    api.models.push({ ...RERANKER });
+    api.installImpl = async () => {
+      throw new ApiError('unavailable', 'MS MARCO could not be downloaded (offline); import it from a folder instead');
+    };
+    const { input, toasts } = await setup(api);
+    await type(input, 'tides');
+    await screen.findByTestId('search-result');
+    const btn = screen.getByTestId('search-rerank');
+    await fireEvent.click(btn);
+    await vi.waitFor(() => expect(toasts.items.some((t) => t.kind === 'error' && t.message.includes('import it from a folder'))).toBe(true));
+    expect(btn.getAttribute('aria-pressed')).toBe('false');
+    expect(api.searches.every((r) => !r.rerank)).toBe(true);
   });
 });

@@ -116,6 +116,7 @@ describe('HTTP transport', () => {
     await api.listSources('id1');
     await api.addSource('id1', { path: '/x' });
     expect(await api.removeSource('id1', 7)).toBeUndefined();
+    await api.installModel({ model: 'ms-marco-MiniLM-L-6-v2' });
     expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
       'GET /api/v1/status',
       'GET /api/v1/models',
@@ -127,7 +128,9 @@ describe('HTTP transport', () => {
       'GET /api/v1/collections/id1/sources',
       'POST /api/v1/collections/id1/sources',
       'DELETE /api/v1/collections/id1/sources/7',
+      'POST /api/v1/models/install',
     ]);
+    expect(seen[10].body).toEqual({ model: 'ms-marco-MiniLM-L-6-v2' });
     expect(seen[4].body).toEqual({
       name: 'n',
       description: '',
@@ -217,14 +220,20 @@ describe('desktop transport', () => {
         RemoveSource: async (...a) => {
           seen.push(a);
         },
+        InstallModel: async (...a) => {
+          seen.push(a);
+          return {};
+        },
       }),
     );
     expect(api.kind).toBe('desktop');
     expect((await api.updateCollection('id1', { name: 'B' })).name).toBe('B');
     await api.removeSource('id1', 3);
+    await api.installModel({ model: 'm', variant: 'int8' });
     expect(seen).toEqual([
       ['id1', { name: 'B' }],
       ['id1', 3],
+      [{ model: 'm', variant: 'int8' }],
     ]);
   });
 

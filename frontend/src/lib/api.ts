@@ -21,6 +21,7 @@ import type {
   Status,
   UpdateCollectionRequest,
   Settings,
+  InstallModelRequest,
 } from './types';
 
 /** The topics the UI listens to. */
@@ -31,6 +32,8 @@ export interface Api {
   readonly kind: 'desktop' | 'http';
   status(): Promise<Status>;
   listModels(): Promise<ModelInfo[]>;
+  /** Downloads and verifies a registered model; resolves when it is installed. */
+  installModel(req: InstallModelRequest): Promise<ModelInfo>;
   listCollections(): Promise<Collection[]>;
   getCollection(id: string): Promise<Collection>;
   createCollection(req: CreateCollectionRequest): Promise<Collection>;
@@ -386,6 +389,7 @@ export function createHttpApi(
     kind: 'http',
     status: () => call('GET', '/status'),
     listModels: () => call<ModelInfo[] | null>('GET', '/models').then((v) => v ?? []),
+    installModel: (req) => call('POST', '/models/install', req),
     listCollections: () => call<Collection[] | null>('GET', '/collections').then((v) => v ?? []),
     getCollection: (id) => call('GET', `/collections/${seg(id)}`),
     createCollection: (req) => call('POST', '/collections', req),
@@ -448,6 +452,7 @@ export interface WailsBindings {
   OpenDocument?(req: OpenDocumentRequest): Promise<unknown>;
   GetSettings?(): Promise<unknown>;
   UpdateSettings?(st: Settings): Promise<unknown>;
+  InstallModel?(req: InstallModelRequest): Promise<unknown>;
 }
 
 /** The parts of the Wails runtime (wailsjs/runtime) the UI uses. */
@@ -468,6 +473,7 @@ export function createDesktopApi(b: WailsBindings, rt?: WailsRuntime): Api {
     kind: 'desktop',
     status: () => w(() => b.Status()),
     listModels: () => list(() => b.ListModels()),
+    installModel: (req) => w(() => (b.InstallModel ? b.InstallModel(req) : missing('InstallModel'))),
     listCollections: () => list(() => b.ListCollections()),
     getCollection: (id) => w(() => b.GetCollection(id)),
     createCollection: (req) => w(() => b.CreateCollection(req)),

@@ -16,6 +16,10 @@ export class SearchSession {
   /** Empty: all collections. */
   collectionIds = $state<string[]>([]);
   filters = $state<FilterState>(emptyFilters());
+  /** Re-score the best results with the local reranker. */
+  rerank = $state(false);
+  /** The reranker that ordered the shown results ('' when none did). */
+  reranker = $state('');
 
   results = $state<SearchResult[]>([]);
   hasMore = $state(false);
@@ -72,6 +76,12 @@ export class SearchSession {
     this.refresh();
   }
 
+  setRerank(on: boolean): void {
+    if (on === this.rerank) return;
+    this.rerank = on;
+    this.refresh();
+  }
+
   setCollections(ids: string[]): void {
     this.collectionIds = [...ids];
     this.refresh();
@@ -113,6 +123,7 @@ export class SearchSession {
     this.hasMore = false;
     this.warnings = [];
     this.tookMs = null;
+    this.reranker = '';
     this.shownQuery = '';
     this.loading = this.loadingMore = false;
     this.error = null;
@@ -147,7 +158,7 @@ export class SearchSession {
 
   async #send(seq: number, offset: number, apply: (r: SearchResponse) => void) {
     const req = buildRequest(
-      { query: this.query, mode: this.mode, collectionIds: this.collectionIds, filters: this.filters },
+      { query: this.query, mode: this.mode, collectionIds: this.collectionIds, filters: this.filters, rerank: this.rerank },
       offset,
       this.#now(),
     );
@@ -160,6 +171,7 @@ export class SearchSession {
       this.hasMore = !!r.has_more;
       this.warnings = r.warnings ?? [];
       this.tookMs = r.took_ms;
+      this.reranker = r.reranker ?? '';
       this.shownQuery = req.query;
       this.error = null;
       this.settled = true;

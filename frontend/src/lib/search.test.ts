@@ -110,6 +110,13 @@ describe('filters → request', () => {
     expect(req).toEqual({ query: 'tides', mode: 'hybrid', filters: {}, limit: 10, offset: 0, passages: 3, supersedes: SEARCH_STREAM });
   });
 
+  it('rerank is sent only when asked for', () => {
+    const base = { query: 'x', mode: 'hybrid' as const, collectionIds: [], filters: emptyFilters() };
+    expect(buildRequest(base, 0, now).rerank).toBeUndefined();
+    expect(buildRequest({ ...base, rerank: false }, 0, now).rerank).toBeUndefined();
+    expect(buildRequest({ ...base, rerank: true }, 10, now)).toMatchObject({ rerank: true, offset: 10 });
+  });
+
   it('file types map to extensions; collections and offset pass through', () => {
     const f = { ...emptyFilters(), types: ['pdf', 'markdown'], folder: '/home/me/notes' };
     const req = buildRequest({ query: 'x', mode: 'keyword', collectionIds: ['a', 'b'], filters: f }, 20, now);

@@ -213,6 +213,8 @@ export interface SearchParams {
   /** Empty: all collections. */
   collectionIds: string[];
   filters: FilterState;
+  /** Re-score the best results with the local reranker. */
+  rerank?: boolean;
 }
 
 /** The request for a page of results. */
@@ -227,6 +229,7 @@ export function buildRequest(p: SearchParams, offset = 0, now: Date = new Date()
     supersedes: SEARCH_STREAM,
   };
   if (p.collectionIds.length) req.collection_ids = [...p.collectionIds];
+  if (p.rerank) req.rerank = true;
   return req;
 }
 

@@ -54,7 +54,8 @@ export interface Model {
 export interface ModelInfo extends Model {
   /** False: the files are fetched the first time a collection uses it. */
   installed: boolean;
-  kind: 'transformer' | 'static' | string;
+  /** 'reranker' models re-order search results and never embed a collection. */
+  kind: 'transformer' | 'static' | 'reranker' | string;
   /** Why the model cannot run yet; absent when it can. */
   unavailable?: string;
 }
@@ -207,8 +208,12 @@ export interface SearchRequest {
   offset?: number;
   /** Passages per document (default 3). */
   passages?: number;
-  /** 0–1. */
+  /** 0–1; with rerank, the reranker's score counts. */
   min_score?: number;
+  /** Re-score the best documents' passages with the local cross-encoder. */
+  rerank?: boolean;
+  /** How many documents to re-score (default 10, at most 100). */
+  rerank_depth?: number;
   /** A stream id: a newer request with the same value cancels this one on the server. */
   supersedes?: string;
 }
@@ -231,6 +236,8 @@ export interface Passage {
   score: number;
   keyword_score: number;
   semantic_score: number;
+  /** The reranker's 0–1 probability, when it re-scored this passage (then also `score`). */
+  rerank_score?: number;
   /** 1-based; absent when the format has no pages. */
   page?: number;
   page_end?: number;
@@ -258,7 +265,17 @@ export interface SearchResponse {
   results: SearchResult[] | null;
   has_more: boolean;
   warnings?: string[] | null;
+  /** The reranker's model name, when the results were reranked. */
+  reranker?: string;
+  /** How many of the first documents the reranker re-scored. */
+  reranked?: number;
   took_ms: number;
+}
+
+export interface InstallModelRequest {
+  model: string;
+  /** 'fp32' or 'int8'; absent: the registry's choice. */
+  variant?: string;
 }
 
 export interface OpenDocumentRequest {

@@ -49,6 +49,20 @@ export const BGE: ModelInfo = {
   kind: 'transformer',
 };
 
+export const RERANKER: ModelInfo = {
+  name: 'ms-marco-MiniLM-L-6-v2',
+  short_name: 'msmarcol6',
+  display_name: 'MS MARCO MiniLM L6 reranker (English)',
+  description: 'Cross-encoder that re-scores the best results of a search.',
+  dims: 1,
+  max_seq_len: 512,
+  default_chunk_size: 0,
+  default_chunk_overlap: 0,
+  default: false,
+  installed: false,
+  kind: 'reranker',
+};
+
 export const STATUS: Status = {
   version: 'v0.1.0',
   database: 'embedded PostgreSQL 18.4',
@@ -175,6 +189,8 @@ export interface FakeApi extends Api {
   models: ModelInfo[];
   settings: Settings;
   calls: string[];
+  /** Answers installModel; by default it succeeds. */
+  installImpl: (name: string) => Promise<void>;
   /** Delivers a live event to the UI, as the server would. */
   emit<T extends EventTopic>(topic: T, data: EventMap[T]): void;
   /** Says whether the event stream is connected now. */
@@ -226,6 +242,15 @@ export function fakeApi(
     },
     async listModels() {
       return [...api.models];
+    },
+    installImpl: async () => {},
+    async installModel(req) {
+      api.calls.push(`install ${req.model}`);
+      const m = api.models.find((x) => x.name === req.model);
+      if (!m) throw new ApiError('model_unknown', `Quarry does not know a model called "${req.model}".`, 'model');
+      await api.installImpl(req.model);
+      m.installed = true;
+      return { ...m };
     },
     async listCollections() {
       return [...api.collections];

@@ -136,6 +136,7 @@ export namespace search {
 	export class Passage {
 	    chunk_index: number;
 	    score: number;
+	    rerank_score?: number;
 	    keyword_score: number;
 	    semantic_score: number;
 	    page?: number;
@@ -151,6 +152,7 @@ export namespace search {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.chunk_index = source["chunk_index"];
 	        this.score = source["score"];
+	        this.rerank_score = source["rerank_score"];
 	        this.keyword_score = source["keyword_score"];
 	        this.semantic_score = source["semantic_score"];
 	        this.page = source["page"];
@@ -186,6 +188,8 @@ export namespace search {
 	    offset?: number;
 	    passages?: number;
 	    min_score?: number;
+	    rerank?: boolean;
+	    rerank_depth?: number;
 	    supersedes?: string;
 	
 	    static createFrom(source: any = {}) {
@@ -202,6 +206,8 @@ export namespace search {
 	        this.offset = source["offset"];
 	        this.passages = source["passages"];
 	        this.min_score = source["min_score"];
+	        this.rerank = source["rerank"];
+	        this.rerank_depth = source["rerank_depth"];
 	        this.supersedes = source["supersedes"];
 	    }
 	
@@ -276,6 +282,8 @@ export namespace search {
 	    results: Result[];
 	    has_more: boolean;
 	    warnings?: string[];
+	    reranker?: string;
+	    reranked?: number;
 	    took_ms: number;
 	
 	    static createFrom(source: any = {}) {
@@ -289,6 +297,8 @@ export namespace search {
 	        this.results = this.convertValues(source["results"], Result);
 	        this.has_more = source["has_more"];
 	        this.warnings = source["warnings"];
+	        this.reranker = source["reranker"];
+	        this.reranked = source["reranked"];
 	        this.took_ms = source["took_ms"];
 	    }
 	
@@ -455,6 +465,20 @@ export namespace service {
 	        this.variant = source["variant"];
 	        this.paths = source["paths"];
 	        this.allow_unverified = source["allow_unverified"];
+	    }
+	}
+	export class InstallModelRequest {
+	    model: string;
+	    variant?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new InstallModelRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.model = source["model"];
+	        this.variant = source["variant"];
 	    }
 	}
 	export class ListDocumentsRequest {

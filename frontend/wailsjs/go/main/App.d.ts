@@ -19,6 +19,8 @@ export function GetSettings():Promise<service.Settings>;
 
 export function ImportModel(arg1:service.ImportModelRequest):Promise<service.ModelInfo>;
 
+export function InstallModel(arg1:service.InstallModelRequest):Promise<service.ModelInfo>;
+
 export function ListCollections():Promise<Array<service.Collection>>;
 
 export function ListDocuments(arg1:string,arg2:service.ListDocumentsRequest):Promise<Array<service.Document>>;

@@ -34,6 +34,10 @@ export function ImportModel(arg1) {
   return window['go']['main']['App']['ImportModel'](arg1);
 }
 
+export function InstallModel(arg1) {
+  return window['go']['main']['App']['InstallModel'](arg1);
+}
+
 export function ListCollections() {
   return window['go']['main']['App']['ListCollections']();
 }
