@@ -146,6 +146,19 @@ func stFiles(pooling File, extra ...File) []File {
 	return append(fs, extra...)
 }
 
+// pinFiles replaces the files of fs that pins name by path.
+func pinFiles(fs []File, pins ...File) []File {
+	for _, p := range pins {
+		for i := range fs {
+			if fs[i].Path == p.Path {
+				p.Optional = fs[i].Optional
+				fs[i] = p
+			}
+		}
+	}
+	return fs
+}
+
 // onnxPair is the fp32/int8 pair published for transformers.js at one
 // commit of repo; every registered transformer has one under the same
 // layout. fp32 and int8 carry the size and digest of each file at that
@@ -243,11 +256,19 @@ var registry = []Model{
 		Description: "English model trained with query/passage prefixes.",
 		Dims:        384, MaxSeqLen: 512, DefaultChunkSize: 256, DefaultChunkOverlap: 32,
 		// intfloat/e5-small-v2@ffb93f3b: the commit pinned by many public
-		// projects; no public record of its files' digests was found yet.
+		// projects; no public record of its own files' digests was found yet.
 		Kind: KindTransformer, Repo: "intfloat/e5-small-v2", Revision: "ffb93f3bd4047442299a41ebb6fa998a38507c52",
 		License: "MIT", Languages: "en",
 		Pooling: PoolingMean, Normalize: true, QueryPrefix: "query: ", DocumentPrefix: "passage: ",
-		Files: stFiles(File{Path: "1_Pooling/config.json", Optional: true}),
+		// config.json and tokenizer.json come from Xenova/e5-small-v2@02af7998,
+		// where a public model catalog records both with sizes (values read
+		// from the Hugging Face API); tokenizer.json is the same bytes as
+		// bge-small-en-v1.5's.
+		Files: pinFiles(stFiles(File{Path: "1_Pooling/config.json", Optional: true}),
+			File{Repo: "Xenova/e5-small-v2", Revision: "02af79985278377e65c724a76275707cb0333c70", Path: "config.json",
+				Size: 598, SHA256: "a45cbfdbc729148119afa0284a366fcaea47522a260790a02cd8aafba9fd5896"},
+			File{Repo: "Xenova/e5-small-v2", Revision: "02af79985278377e65c724a76275707cb0333c70", Path: "tokenizer.json",
+				Size: 711396, SHA256: "d241a60d5e8f04cc1b2b3e9ef7a4921b27bf526d9f6050ab90f9267a1f9e5c66"}),
 		// Xenova/e5-small-v2@02af7998: int8 with its size in the Natively
 		// model catalog at 02af7998, the same digest in a Go provision
 		// package; fp32 not found yet.
@@ -261,11 +282,17 @@ var registry = []Model{
 		Dims:        384, MaxSeqLen: 512, DefaultChunkSize: 256, DefaultChunkOverlap: 32,
 		// thenlper/gte-small@c20abe89: pinned by a public Nix fetchgit (with
 		// its hash) and by public embedding-model test specs; no public
-		// record of its files' digests was found yet.
+		// record of its own files' digests was found yet.
 		Kind: KindTransformer, Repo: "thenlper/gte-small", Revision: "c20abe89ac0cdf484944ebdc26ecaaa1bfc9cf89",
 		License: "MIT", Languages: "en",
 		Pooling: PoolingMean, Normalize: true,
-		Files: stFiles(File{Path: "1_Pooling/config.json", Optional: true}),
+		// config.json and tokenizer.json come from Xenova/gte-small@5927d172,
+		// recorded with sizes by the same public catalog.
+		Files: pinFiles(stFiles(File{Path: "1_Pooling/config.json", Optional: true}),
+			File{Repo: "Xenova/gte-small", Revision: "5927d1727bb12db490052a1b33265ad78058de08", Path: "config.json",
+				Size: 601, SHA256: "73f82cfb2bab7b9b7da090b2a71dac32f7ca79b12b2824d4caf9ecf0769b44ae"},
+			File{Repo: "Xenova/gte-small", Revision: "5927d1727bb12db490052a1b33265ad78058de08", Path: "tokenizer.json",
+				Size: 711661, SHA256: "da0e79933b9ed51798a3ae27893d3c5fa4a201126cef75586296df9b4d2c62a0"}),
 		// Xenova/gte-small@5927d172: int8 with its size in the Natively model
 		// catalog at 5927d172 and in another public catalog; fp32 not found
 		// yet.
@@ -278,28 +305,38 @@ var registry = []Model{
 		Description: "About 100 languages.",
 		Dims:        384, MaxSeqLen: 512, DefaultChunkSize: 256, DefaultChunkOverlap: 32,
 		// intfloat/multilingual-e5-small@fd1525a9: the commit pinned by many
-		// public projects; no public record of its root files' digests was
-		// found yet.
+		// public projects. The tokenizer and config files are taken from
+		// Xenova/multilingual-e5-small@761b726d, where public model manifests
+		// record all of them with sizes (four agree); tokenizer.json has the
+		// same bytes at fd1525a9, and sentencepiece.bpe.model is XLM-R's, fetched
+		// at fd1525a9 with this digest by one public project and recorded with
+		// its size at another intfloat commit by another.
 		Kind: KindTransformer, Repo: "intfloat/multilingual-e5-small", Revision: "fd1525a9fd15316a2d503bf26ab031a61d056e98",
 		License: "MIT", Languages: "multi",
 		Pooling: PoolingMean, Normalize: true, QueryPrefix: "query: ", DocumentPrefix: "passage: ",
 		Files: []File{
-			{Path: "config.json"},
-			{Path: "tokenizer.json"},
-			{Path: "tokenizer_config.json"},
-			{Path: "special_tokens_map.json", Optional: true},
-			{Path: "sentencepiece.bpe.model", Optional: true},
+			me5File("config.json", 658, "cb99455288675345e1a4f411438d5d0adbba5fbd3a67ea4fb03c015433b996c1", false),
+			me5File("tokenizer.json", 17082730, "0b44a9d7b51c3c62626640cda0e2c2f70fdacdc25bbbd68038369d14ebdf4c39", false),
+			me5File("tokenizer_config.json", 443, "a1d6bc8734a6f635dc158508bef000f8e2e5a759c7d92f984b2c86e5ff53425b", false),
+			me5File("special_tokens_map.json", 167, "d05497f1da52c5e09554c0cd874037a083e1dc1b9cfd48034d1c717f1afc07a7", true),
+			{Path: "sentencepiece.bpe.model", Size: 5069051, SHA256: "cfc8146abe2a0488e9e2a0c56de7952f7c11ab059eca145a0a727afce0db2865", Optional: true},
+			// Not found in any public record yet.
 			{Path: "modules.json", Optional: true},
 			{Path: "sentence_bert_config.json", Optional: true},
 			{Path: "1_Pooling/config.json", Optional: true},
 		},
-		// Xenova/multilingual-e5-small@761b726d: int8 pinned at 761b726d by
-		// several public projects (a fetch_models.sh, a model installer's
-		// EXPECTED_FILES, a C# model-catalog test with its size); fp32 not
-		// found yet.
-		Variants: onnxPair("Xenova/multilingual-e5-small", "761b726dd34fb83930e26aab4e9ac3899aa1fa78",
-			File{},
-			File{Size: 118308185, SHA256: "f80102d3f2a1229f387d3c81909990d8945513e347b0eab049f7de3c6f98c193"}),
+		Variants: []Variant{
+			// intfloat's own export at fd1525a9 (a public model manifest; the
+			// same digest is pinned at two later commits by others).
+			{Name: VariantFP32, ONNX: File{Repo: "intfloat/multilingual-e5-small", Revision: "fd1525a9fd15316a2d503bf26ab031a61d056e98",
+				Path: "onnx/model.onnx", Size: 470268510,
+				SHA256: "ca456c06b3a9505ddfd9131408916dd79290368331e7d76bb621f1cba6bc8665"}},
+			// Xenova's at 761b726d, pinned by several public projects (a
+			// fetch_models.sh, a model installer's EXPECTED_FILES, a C#
+			// model-catalog test with its size).
+			{Name: VariantInt8, ONNX: me5File("onnx/model_quantized.onnx", 118308185,
+				"f80102d3f2a1229f387d3c81909990d8945513e347b0eab049f7de3c6f98c193", false)},
+		},
 	},
 	{
 		Name: "ms-marco-MiniLM-L-6-v2", ShortName: "msmarcol6", DisplayName: "MS MARCO MiniLM L6 reranker (English)",
@@ -337,6 +374,13 @@ var registry = []Model{
 		Kind: KindStatic, License: "PDDL-1.0", Languages: "en",
 		Pooling: PoolingMean, Normalize: true,
 	},
+}
+
+// me5File is a file of Xenova/multilingual-e5-small at the commit its
+// pins were recorded at.
+func me5File(path string, size int64, sha string, optional bool) File {
+	return File{Repo: "Xenova/multilingual-e5-small", Revision: "761b726dd34fb83930e26aab4e9ac3899aa1fa78",
+		Path: path, Size: size, SHA256: sha, Optional: optional}
 }
 
 // List returns every registered model, default first.

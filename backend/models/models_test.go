@@ -415,7 +415,7 @@ var (
 // are all on record are pinned end to end.
 func TestPins(t *testing.T) {
 	for _, m := range List() {
-		if m.Kind != KindTransformer {
+		if m.Kind == KindStatic {
 			continue
 		}
 		t.Run(m.Name, func(t *testing.T) {
@@ -448,7 +448,7 @@ func TestPins(t *testing.T) {
 			}
 		})
 	}
-	for _, name := range []string{"bge-small-en-v1.5", "all-MiniLM-L6-v2"} {
+	for _, name := range []string{"bge-small-en-v1.5", "all-MiniLM-L6-v2", "multilingual-e5-small", "ms-marco-MiniLM-L-6-v2"} {
 		m, _ := Lookup(name)
 		for _, v := range []string{VariantFP32, VariantInt8} {
 			if !m.Pinned(v) {
