@@ -156,10 +156,7 @@ func BenchmarkSearch100k(b *testing.B) {
 				}
 				took = append(took, time.Since(t))
 			}
-			slices.Sort(took)
-			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-			b.ReportMetric(ms(took[len(took)/2]), "p50_ms")
-			b.ReportMetric(ms(took[min(len(took)-1, len(took)*99/100)]), "p99_ms")
+			reportLatency(b, took)
 		})
 	}
 }
@@ -211,11 +208,19 @@ func BenchmarkRerank(b *testing.B) {
 				}
 				took = append(took, time.Since(t))
 			}
-			slices.Sort(took)
-			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-			b.ReportMetric(ms(took[len(took)/2]), "p50_ms")
-			b.ReportMetric(ms(took[min(len(took)-1, len(took)*99/100)]), "p99_ms")
-			b.ReportMetric(float64(n)/took[len(took)/2].Seconds(), "passages/s")
+			p50 := reportLatency(b, took)
+			b.ReportMetric(float64(n)/p50.Seconds(), "passages/s")
 		})
 	}
+}
+
+// reportLatency reports the median and 99th percentile of took, and
+// returns the median.
+func reportLatency(b *testing.B, took []time.Duration) time.Duration {
+	slices.Sort(took)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	p50 := took[len(took)/2]
+	b.ReportMetric(ms(p50), "p50_ms")
+	b.ReportMetric(ms(took[min(len(took)-1, len(took)*99/100)]), "p99_ms")
+	return p50
 }

@@ -115,3 +115,33 @@ func loadXLMR(dir string) (Tokenizer, error) {
 	}
 	return t, nil
 }
+
+// wrap puts the special ids prefix and suffix around toks, dropping tokens
+// from the end so that at most maxLen ids remain (maxLen <= 0: no limit).
+// Prefix ids get an empty span at the start, suffix ids one at the end of
+// the last token.
+func wrap(toks []Token, prefix, suffix []int64, maxLen int) Encoding {
+	extra := len(prefix) + len(suffix)
+	var enc Encoding
+	if maxLen > 0 && len(toks)+extra > maxLen {
+		keep := max(maxLen-extra, 0)
+		enc.Truncated = len(toks) > keep
+		toks = toks[:keep]
+	}
+	n := len(toks) + extra
+	enc.IDs = make([]int64, 0, n)
+	enc.Offsets = make([][2]int, 0, n)
+	for _, id := range prefix {
+		enc.IDs = append(enc.IDs, id)
+		enc.Offsets = append(enc.Offsets, [2]int{0, 0})
+	}
+	for _, tk := range toks {
+		enc.IDs = append(enc.IDs, tk.ID)
+		enc.Offsets = append(enc.Offsets, [2]int{tk.Start, tk.End})
+	}
+	for _, id := range suffix {
+		enc.IDs = append(enc.IDs, id)
+		enc.Offsets = append(enc.Offsets, endSpan(toks))
+	}
+	return enc
+}

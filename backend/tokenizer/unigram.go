@@ -252,34 +252,7 @@ func (t *Unigram) TokenString(id int64) string {
 
 // Encode implements Tokenizer. Truncation keeps the special tokens.
 func (t *Unigram) Encode(text string, maxLen int) Encoding {
-	toks := t.Split(text)
-	extra := len(t.prefix) + len(t.suffix)
-	var enc Encoding
-	if maxLen > 0 && len(toks)+extra > maxLen {
-		keep := max(maxLen-extra, 0)
-		enc.Truncated = len(toks) > keep
-		toks = toks[:keep]
-	}
-	n := len(toks) + extra
-	enc.IDs = make([]int64, 0, n)
-	enc.Offsets = make([][2]int, 0, n)
-	for _, id := range t.prefix {
-		enc.IDs = append(enc.IDs, id)
-		enc.Offsets = append(enc.Offsets, [2]int{0, 0})
-	}
-	for _, tk := range toks {
-		enc.IDs = append(enc.IDs, tk.ID)
-		enc.Offsets = append(enc.Offsets, [2]int{tk.Start, tk.End})
-	}
-	end := 0
-	if len(toks) > 0 {
-		end = toks[len(toks)-1].End
-	}
-	for _, id := range t.suffix {
-		enc.IDs = append(enc.IDs, id)
-		enc.Offsets = append(enc.Offsets, [2]int{end, end})
-	}
-	return enc
+	return wrap(t.Split(text), t.prefix, t.suffix, maxLen)
 }
 
 // Count implements Tokenizer.

@@ -57,6 +57,8 @@ type WordPiece struct {
 	cls   int64
 	sep   int64
 	pad   int64
+	// clsIDs and sepIDs wrap every encoding.
+	clsIDs, sepIDs []int64
 	// specials maps verbatim special strings to ids.
 	specials []special
 }
@@ -128,6 +130,7 @@ func newWordPiece(vocab map[string]int32, opts Options) (*WordPiece, error) {
 	if t.sep, err = lookup("separator", opts.SepToken); err != nil {
 		return nil, err
 	}
+	t.clsIDs, t.sepIDs = []int64{t.cls}, []int64{t.sep}
 	if t.pad, err = lookup("padding", opts.PadToken); err != nil {
 		return nil, err
 	}
@@ -328,28 +331,7 @@ func (t *WordPiece) TokenString(id int64) string {
 
 // Encode implements Tokenizer.
 func (t *WordPiece) Encode(text string, maxLen int) Encoding {
-	toks := t.Split(text)
-	var enc Encoding
-	if maxLen > 0 && len(toks)+2 > maxLen {
-		keep := max(maxLen-2, 0)
-		enc.Truncated = len(toks) > keep
-		toks = toks[:keep]
-	}
-	enc.IDs = make([]int64, 0, len(toks)+2)
-	enc.Offsets = make([][2]int, 0, len(toks)+2)
-	enc.IDs = append(enc.IDs, t.cls)
-	enc.Offsets = append(enc.Offsets, [2]int{0, 0})
-	for _, tk := range toks {
-		enc.IDs = append(enc.IDs, tk.ID)
-		enc.Offsets = append(enc.Offsets, [2]int{tk.Start, tk.End})
-	}
-	end := 0
-	if n := len(toks); n > 0 {
-		end = toks[n-1].End
-	}
-	enc.IDs = append(enc.IDs, t.sep)
-	enc.Offsets = append(enc.Offsets, [2]int{end, end})
-	return enc
+	return wrap(t.Split(text), t.clsIDs, t.sepIDs, maxLen)
 }
 
 // Count implements Tokenizer.

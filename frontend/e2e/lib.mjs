@@ -31,7 +31,7 @@ export const INDEX_TIMEOUT_MS = 240_000;
  * the tests are skipped, or fail under QUARRY_REQUIRE_ALL=1 (CI).
  */
 export function withModel(name, suite) {
-  const absent = MODEL_DIRS.find((d) => !existsSync(d));
+  const absent = [...MODEL_DIRS, path.join(SHARED, 'models', 'synthetic-bert-tiny')].find((d) => !existsSync(d));
   const missing = !BIN
     ? 'QUARRY_BIN is not set: build the app (make build) and point QUARRY_BIN at it'
     : absent
@@ -50,6 +50,47 @@ export function withModel(name, suite) {
 export function importTestModel(dataDir) {
   return runBin(['import-model', '-model', MODEL, '-variant', 'int8', '-allow-unverified', '-data-dir', dataDir, ...MODEL_DIRS]);
 }
+/** The registered reranker the tests install. */
+export const RERANKER = 'ms-marco-MiniLM-L-6-v2';
+
+/**
+ * Installs a test reranker into a data directory: a cross-encoder built
+ * from the shared synthetic tiny BERT (real runtime, meaningless scores),
+ * imported with the real CLI.
+ */
+export async function importTestReranker(tmp, dataDir) {
+  const dir = path.join(tmp, 'cross-encoder');
+  await run('go', ['run', './backend/fixtures/crossencoder/cmd/crossencoder',
+    '-base', path.join(SHARED, 'models', 'synthetic-bert-tiny', 'model.onnx'),
+    '-tokenizer', path.join(SHARED, 'models', 'all-MiniLM-L6-v2'), '-out', dir], repoRoot);
+  await chmod(dir, 0o755);
+  return runBin(['import-model', '-model', RERANKER, '-allow-unverified', '-data-dir', dataDir, dir]);
+}
+
+/** Runs a command to completion in cwd; rejects with its output when it fails. */
+function run(cmd, args, cwd, timeoutMs = 180_000) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (out = (out + d).slice(-16_000)));
+    child.stderr.setEncoding('utf8').on('data', (d) => (out = (out + d).slice(-16_000)));
+    const what = `${path.basename(cmd)} ${args[0]}`;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${what} took longer than ${timeoutMs / 1000} s; output:\n${out}`));
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start ${cmd}: ${err.message}`));
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${what} exited (code ${code}, signal ${signal}); output:\n${out}`));
+    });
+  });
+}
+
 const STOP_TIMEOUT_MS = 30_000;
 
 /** Starts `quarry --serve 127.0.0.1:0` and resolves with its URL once it says it is serving. */
@@ -124,25 +165,7 @@ export function launchBrowser(dir) {
 
 /** Runs BIN with args; resolves with its output, rejects on a non-zero exit or after timeoutMs. */
 export function runBin(args, timeoutMs = 180_000) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (out = (out + d).slice(-16_000)));
-    child.stderr.setEncoding('utf8').on('data', (d) => (out = (out + d).slice(-16_000)));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`quarry ${args[0]} took longer than ${timeoutMs / 1000} s; output:\n${out}`));
-    }, timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot start ${BIN}: ${err.message}`));
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`quarry ${args[0]} exited (code ${code}, signal ${signal}); output:\n${out}`));
-    });
-  });
+  return run(BIN, args, undefined, timeoutMs);
 }
 
 /**

@@ -17,8 +17,10 @@ import path from 'node:path';
 import {
   INDEX_TIMEOUT_MS,
   MODEL,
+  RERANKER,
   closeSession,
   importTestModel,
+  importTestReranker,
   makeWorkDir,
   openSession,
   screenshot as shoot,
@@ -68,6 +70,7 @@ function suite() {
       tmp = work.tmp;
       const dataDir = work.dataDir;
       await importTestModel(dataDir);
+      await importTestReranker(tmp, dataDir);
 
       docs = path.join(tmp, 'notes');
       await mkdir(docs, { mode: 0o755 });
@@ -207,6 +210,30 @@ function suite() {
         await page.emulateMedia({ colorScheme: 'dark' });
         await screenshot('search-hybrid-dark.png');
         await page.emulateMedia({ colorScheme: 'light' });
+      });
+
+      await t.test('Rerank re-scores the results with the installed reranker', async () => {
+        const rerank = page.getByTestId('search-rerank');
+        assert.equal(await rerank.getAttribute('aria-pressed'), 'false');
+        assert.match(await rerank.getAttribute('title'), /MS MARCO/);
+        const input = page.getByTestId('search-input');
+        await input.fill('lighthouse telescope');
+        await settledFor('lighthouse telescope');
+        const before = await names();
+        const reply = page.waitForResponse((r) => r.url().endsWith('/api/v1/search') && r.request().postDataJSON()?.rerank === true);
+        await rerank.click();
+        const body = await (await reply).json();
+        assert.equal(await rerank.getAttribute('aria-pressed'), 'true');
+        await page.getByTestId('search-reranked').waitFor();
+        assert.equal(body.reranker, RERANKER);
+        assert.equal(body.reranked, before.length);
+        const scores = body.results.map((r) => r.score);
+        assert.deepEqual(scores, [...scores].sort((a, b) => b - a), 'reranked documents are in score order');
+        for (const r of body.results) for (const p of r.passages) assert.equal(p.rerank_score, p.score);
+        assert.deepEqual([...(await names())].sort(), [...before].sort(), 'reranking re-orders the same documents');
+        await screenshot('search-reranked.png');
+        await rerank.click();
+        await page.getByTestId('search-reranked').waitFor({ state: 'detached' });
       });
 
       await t.test('Escape clears the box and the collection shows again', async () => {
