@@ -50,6 +50,24 @@ describe('SearchSession', () => {
     expect(s.tookMs).toBe(7);
   });
 
+  it('with reranking on, typing waits longer before searching', async () => {
+    const { fn, pending } = controlled();
+    const s = new SearchSession(fn, { debounceMs: 150, rerankDebounceMs: 400 });
+    s.setRerank(true);
+    s.input('tides');
+    await vi.advanceTimersByTimeAsync(300);
+    expect(pending).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(pending).toHaveLength(1);
+    expect(pending[0].req.rerank).toBe(true);
+    // Off again: the usual pause.
+    s.setRerank(false);
+    s.input('tide');
+    await vi.advanceTimersByTimeAsync(150);
+    expect(pending).toHaveLength(3);
+    expect(pending[2].req.rerank).toBeUndefined();
+  });
+
   it('aborts the previous request and ignores its late reply', async () => {
     const { fn, pending } = controlled();
     const s = new SearchSession(fn, { debounceMs: 150 });

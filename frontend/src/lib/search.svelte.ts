@@ -5,7 +5,7 @@
 // a sequence number for replies that cannot be aborted).
 
 import { toApiError, type ApiError } from './api';
-import { buildRequest, emptyFilters, SEARCH_DEBOUNCE_MS, SEARCH_LIMIT, type FilterState } from './search';
+import { buildRequest, emptyFilters, RERANK_DEBOUNCE_MS, SEARCH_DEBOUNCE_MS, SEARCH_LIMIT, type FilterState } from './search';
 import type { SearchMode, SearchRequest, SearchResponse, SearchResult } from './types';
 
 export type SearchFn = (req: SearchRequest, opts: { signal: AbortSignal }) => Promise<SearchResponse>;
@@ -37,15 +37,18 @@ export class SearchSession {
 
   #run: SearchFn;
   #debounceMs: number;
+  #rerankDebounceMs: number;
   #now: () => Date;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #seq = 0;
   #abort: AbortController | null = null;
   #offset = 0;
 
-  constructor(run: SearchFn, opts: { debounceMs?: number; now?: () => Date } = {}) {
+  /** debounceMs: the pause before searching; rerankDebounceMs: the same with reranking on (never shorter). */
+  constructor(run: SearchFn, opts: { debounceMs?: number; rerankDebounceMs?: number; now?: () => Date } = {}) {
     this.#run = run;
     this.#debounceMs = opts.debounceMs ?? SEARCH_DEBOUNCE_MS;
+    this.#rerankDebounceMs = Math.max(this.#debounceMs, opts.rerankDebounceMs ?? RERANK_DEBOUNCE_MS);
     this.#now = opts.now ?? (() => new Date());
   }
 
@@ -64,10 +67,13 @@ export class SearchSession {
     this.#clearTimer();
     this.loading = true;
     this.settled = false;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.#first();
-    }, this.#debounceMs);
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = null;
+        this.#first();
+      },
+      this.rerank ? this.#rerankDebounceMs : this.#debounceMs,
+    );
   }
 
   setMode(m: SearchMode): void {

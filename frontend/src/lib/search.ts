@@ -15,6 +15,12 @@ export const SEARCH_LIMIT = 10;
 export const SEARCH_PASSAGES = 3;
 /** Typing waits this long for the next key before searching (ms). */
 export const SEARCH_DEBOUNCE_MS = 150;
+/**
+ * With reranking on, typing waits longer: each search then costs the
+ * reranker's work (about a second on two CPU cores), better spent on the
+ * query the user stops at.
+ */
+export const RERANK_DEBOUNCE_MS = 400;
 
 export const SEARCH_MODES: readonly { value: SearchMode; label: string; hint: string }[] = [
   { value: 'hybrid', label: 'Hybrid', hint: 'Meaning and words together' },
