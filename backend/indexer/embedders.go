@@ -56,7 +56,7 @@ func NewEmbedders(dir, cacheDir, device string, logger *slog.Logger) *Embedders 
 }
 
 // ErrModelMissing means a model is neither installed nor downloadable now.
-var ErrModelMissing = errors.New("model is not installed")
+var ErrModelMissing = models.ErrNotInstalled
 
 // Dir is where a model's files are kept.
 func (e *Embedders) Dir(name string) string { return filepath.Join(e.dir, name) }

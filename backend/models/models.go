@@ -5,7 +5,14 @@
 // computes the fingerprint stored with every collection.
 package models
 
-import "slices"
+import (
+	"errors"
+	"slices"
+)
+
+// ErrNotInstalled means a model's files are not on this machine (and
+// could not be fetched now).
+var ErrNotInstalled = errors.New("model is not installed")
 
 // Kind says how a model turns text into vectors.
 type Kind string

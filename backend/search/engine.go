@@ -37,7 +37,8 @@ var (
 	// replaced this one.
 	ErrSuperseded = errors.New("search superseded by a newer one")
 	// ErrNoReranker means reranking was asked for and no reranker model
-	// can be used.
+	// can be used: none is installed (the error also matches
+	// models.ErrNotInstalled) or it failed to load.
 	ErrNoReranker = errors.New("no reranker available")
 )
 
@@ -48,7 +49,8 @@ type Embedders interface {
 }
 
 // Rerankers opens the installed cross-encoder; the embedder pool
-// implements it.
+// implements it. With none installed, Reranker's error matches
+// models.ErrNotInstalled.
 type Rerankers interface {
 	Reranker(ctx context.Context) (*embedder.Service, error)
 }

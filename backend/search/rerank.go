@@ -8,11 +8,12 @@ import (
 	"strconv"
 
 	"github.com/quarry-search/quarry/backend/embedder"
+	"github.com/quarry-search/quarry/backend/models"
 )
 
 func (e *Engine) reranker(ctx context.Context) (*embedder.Service, error) {
 	if e.rr == nil {
-		return nil, fmt.Errorf("%w: this Quarry has no models", ErrNoReranker)
+		return nil, fmt.Errorf("%w: %w: this Quarry has no models", ErrNoReranker, models.ErrNotInstalled)
 	}
 	rr, err := e.rr.Reranker(ctx)
 	if err != nil {

@@ -1,7 +1,9 @@
 package service_test
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,6 +88,54 @@ func TestRerankedSearch(t *testing.T) {
 		if p.RerankScore == nil || p.Score != *p.RerankScore || p.Score <= 0 || p.Score >= 1 {
 			t.Errorf("passage %d: score %v, rerank score %v", p.ChunkIndex, p.Score, p.RerankScore)
 		}
+	}
+}
+
+// TestBrokenReranker: an installed reranker that cannot load says so, as
+// a 503, and plain search goes on working.
+func TestBrokenReranker(t *testing.T) {
+	st := testenv.Store(t)
+	pool := indexer.NewEmbedders(t.TempDir(), t.TempDir(), "cpu", testenv.Logger(t))
+	t.Cleanup(func() { _ = pool.Close() })
+	svc, err := service.New(t.Context(), service.Info{}, service.Deps{Store: st, Models: pool, Logger: testenv.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	c, err := svc.CreateCollection(ctx, service.CreateCollectionRequest{Name: "Notes", Model: "all-MiniLM-L6-v2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addDocument(t, st, c.ID, "/notes/tides.txt", "The tides rise and fall twice a day.")
+	dir := t.TempDir()
+	tok := fixtures.Need(t, filepath.Join(testenv.SharedDir(t), "models", "all-MiniLM-L6-v2"))
+	for _, f := range []string{"tokenizer.json", "tokenizer_config.json", "vocab.txt"} {
+		b, err := os.ReadFile(filepath.Join(tok, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"id2label":{"0":"LABEL_0"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "model.onnx"), []byte("these bytes are not an ONNX model"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ImportModel(ctx, service.ImportModelRequest{Model: reranker, Paths: []string{dir}, AllowUnverified: true}); err != nil {
+		t.Fatal(err)
+	}
+	req := service.SearchRequest{Query: "tides", Mode: "keyword", CollectionIDs: []string{c.ID}, Rerank: true}
+	_, err = svc.Search(ctx, req)
+	wantCode(t, err, apperr.Unavailable, "")
+	if msg := apperr.From(err).Message; !strings.Contains(msg, "could not be loaded") {
+		t.Errorf("message %q does not say the reranker could not be loaded", msg)
+	}
+	req.Rerank = false
+	if resp, err := svc.Search(ctx, req); err != nil || len(resp.Results) != 1 {
+		t.Fatalf("plain search after a failed rerank = %+v, %v", resp, err)
 	}
 }
 

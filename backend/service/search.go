@@ -3,11 +3,13 @@ package service
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/quarry-search/quarry/backend/apperr"
 	"github.com/quarry-search/quarry/backend/launch"
+	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/search"
 	"github.com/quarry-search/quarry/backend/store"
 )
@@ -28,14 +30,18 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResponse
 	case err == nil:
 		return resp, nil
 	case errors.Is(err, search.ErrInvalid):
-		return SearchResponse{}, apperr.Wrap(err, apperr.InvalidArgument, "%s", trimCause(err))
+		return SearchResponse{}, apperr.Wrap(err, apperr.InvalidArgument, "%s", trimSentinel(err, search.ErrInvalid))
 	case errors.Is(err, search.ErrNotFound):
 		return SearchResponse{}, apperr.Wrap(err, apperr.NotFound, "That collection does not exist.")
-	case errors.Is(err, search.ErrNoReranker):
+	case errors.Is(err, search.ErrNoReranker) && errors.Is(err, models.ErrNotInstalled):
 		e := apperr.Field(apperr.ModelUnavailable, "rerank",
-			"Reranking needs a reranker model. Install one under Models, or search without reranking.")
+			"Reranking needs a reranker model: turn Rerank on in the app to download it, or import one with quarry import-model.")
 		e.Err = err
 		return SearchResponse{}, e
+	case errors.Is(err, search.ErrNoReranker):
+		s.logger.Warn("reranker failed to load", "err", err)
+		return SearchResponse{}, apperr.Wrap(err, apperr.Unavailable,
+			"The reranker could not be loaded (%s). Install it again, or search without reranking.", trimSentinel(err, search.ErrNoReranker))
 	case errors.Is(err, search.ErrSuperseded), errors.Is(err, context.Canceled):
 		return SearchResponse{}, apperr.Wrap(err, apperr.Conflict, "The search was replaced by a newer one.")
 	default:
@@ -43,13 +49,9 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResponse
 	}
 }
 
-// trimCause drops the sentinel's own text from a validation message.
-func trimCause(err error) string {
-	msg := err.Error()
-	if p := search.ErrInvalid.Error() + ": "; len(msg) > len(p) && msg[:len(p)] == p {
-		return msg[len(p):]
-	}
-	return msg
+// trimSentinel drops the sentinel's own text from the front of err's.
+func trimSentinel(err, sentinel error) string {
+	return strings.TrimPrefix(err.Error(), sentinel.Error()+": ")
 }
 
 // WarmSearch builds the keyword indexes ahead of the first query; call it
