@@ -32,6 +32,9 @@ type onnxEngine struct {
 	tokens   int
 	int64Buf sync.Pool
 	f32Buf   sync.Pool
+	// runOpts keeps run options between calls (each call needs its own,
+	// to be terminated alone when its context ends).
+	runOpts chan *ort.RunOptions
 }
 
 // Well-known input and output names of exported BERT-style encoders.
@@ -68,7 +71,8 @@ func (s *Service) openONNX(ctx context.Context, cfg Config) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	e := &onnxEngine{tok: tok, spec: spec, maxLen: spec.MaxSeqLen, batch: cfg.BatchSize, tokens: cfg.BatchTokens}
+	e := &onnxEngine{tok: tok, spec: spec, maxLen: spec.MaxSeqLen, batch: cfg.BatchSize, tokens: cfg.BatchTokens,
+		runOpts: make(chan *ort.RunOptions, max(cfg.Concurrency, 1))}
 	if err := e.inspect(); err != nil {
 		return err
 	}
@@ -241,6 +245,15 @@ func firstLine(s string) string {
 }
 
 func (e *onnxEngine) close() error {
+	for {
+		select {
+		case ro := <-e.runOpts:
+			_ = ro.Destroy()
+			continue
+		default:
+		}
+		break
+	}
 	if err := e.sess.Destroy(); err != nil {
 		return fmt.Errorf("destroy session: %w", err)
 	}
@@ -399,9 +412,9 @@ func (e *onnxEngine) run(ctx context.Context, encs []tokenizer.Encoding, batch [
 		}
 	}()
 
-	ro, err := ort.NewRunOptions()
+	ro, err := e.runOptions()
 	if err != nil {
-		return fmt.Errorf("run options: %w", err)
+		return err
 	}
 	done := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
@@ -409,10 +422,11 @@ func (e *onnxEngine) run(ctx context.Context, encs []tokenizer.Encoding, batch [
 		_ = ro.Terminate()
 	})
 	err = e.sess.RunWithOptions(ins, outs, ro)
-	if !stop() {
+	terminated := !stop()
+	if terminated {
 		<-done
 	}
-	_ = ro.Destroy()
+	e.keepRunOptions(ro, terminated)
 	if cerr := ctx.Err(); cerr != nil {
 		return cerr
 	}
@@ -442,6 +456,33 @@ func (e *onnxEngine) run(ctx context.Context, encs []tokenizer.Encoding, batch [
 		out[i] = v
 	}
 	return nil
+}
+
+// runOptions returns run options kept from an earlier call, or new ones.
+func (e *onnxEngine) runOptions() (*ort.RunOptions, error) {
+	select {
+	case ro := <-e.runOpts:
+		return ro, nil
+	default:
+	}
+	ro, err := ort.NewRunOptions()
+	if err != nil {
+		return nil, fmt.Errorf("run options: %w", err)
+	}
+	return ro, nil
+}
+
+// keepRunOptions keeps ro for a later call, cleared if it was terminated.
+func (e *onnxEngine) keepRunOptions(ro *ort.RunOptions, terminated bool) {
+	if terminated && ro.UnsetTerminate() != nil {
+		_ = ro.Destroy()
+		return
+	}
+	select {
+	case e.runOpts <- ro:
+	default:
+		_ = ro.Destroy()
+	}
 }
 
 func boolInt(b bool) int {
