@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // ErrUnsupported is returned for tokenizer files describing a scheme this
@@ -144,4 +145,43 @@ func wrap(toks []Token, prefix, suffix []int64, maxLen int) Encoding {
 		enc.Offsets = append(enc.Offsets, endSpan(toks))
 	}
 	return enc
+}
+
+// splitSpecials cuts text at the verbatim special tokens in it: segment
+// tokenizes each stretch in between (byte range [start, end) of text) and
+// emit receives each special token where it stands, in order.
+func splitSpecials(text string, specials []special, segment func(start, end int), emit func(Token)) {
+	pos := 0
+	for pos < len(text) {
+		sp, at := nextSpecial(specials, text, pos)
+		end := len(text)
+		if sp != nil {
+			end = at
+		}
+		segment(pos, end)
+		if sp == nil {
+			break
+		}
+		emit(Token{ID: sp.id, Start: at, End: at + len(sp.text)})
+		pos = at + len(sp.text)
+	}
+}
+
+// nextSpecial finds the earliest special token at or after pos, the
+// longest one where several start there.
+func nextSpecial(specials []special, text string, pos int) (*special, int) {
+	var best *special
+	bestAt := -1
+	for i := range specials {
+		s := &specials[i]
+		j := strings.Index(text[pos:], s.text)
+		if j < 0 {
+			continue
+		}
+		j += pos
+		if best == nil || j < bestAt || (j == bestAt && len(s.text) > len(best.text)) {
+			best, bestAt = s, j
+		}
+	}
+	return best, bestAt
 }

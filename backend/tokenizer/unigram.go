@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -282,39 +281,7 @@ func (t *Unigram) walk(text string, emit func(Token)) {
 			t.scratch.Put(sc)
 		}
 	}()
-	pos := 0
-	for pos < len(text) {
-		sp, at := nextSpecial(t.specials, text, pos)
-		end := len(text)
-		if sp != nil {
-			end = at
-		}
-		t.segment(text[pos:end], pos, sc, emit)
-		if sp == nil {
-			break
-		}
-		emit(Token{ID: sp.id, Start: at, End: at + len(sp.text)})
-		pos = at + len(sp.text)
-	}
-}
-
-// nextSpecial finds the earliest special token at or after pos, the
-// longest one where several start there.
-func nextSpecial(specials []special, text string, pos int) (*special, int) {
-	var best *special
-	bestAt := -1
-	for i := range specials {
-		s := &specials[i]
-		j := strings.Index(text[pos:], s.text)
-		if j < 0 {
-			continue
-		}
-		j += pos
-		if best == nil || j < bestAt || (j == bestAt && len(s.text) > len(best.text)) {
-			best, bestAt = s, j
-		}
-	}
-	return best, bestAt
+	splitSpecials(text, t.specials, func(start, end int) { t.segment(text[start:end], start, sc, emit) }, emit)
 }
 
 type unigramScratch struct {

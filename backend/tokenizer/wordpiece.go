@@ -350,38 +350,9 @@ func (t *WordPiece) Split(text string) []Token {
 
 func (t *WordPiece) walk(text string, emit func(Token)) {
 	var w wordBuf
-	pos := 0
-	for pos < len(text) {
-		sp, at := t.nextSpecial(text, pos)
-		end := len(text)
-		if sp != nil {
-			end = at
-		}
-		t.basic(text, pos, end, &w, func(w *wordBuf) { t.wordPieces(w, emit) })
-		if sp == nil {
-			break
-		}
-		emit(Token{ID: sp.id, Start: at, End: at + len(sp.text)})
-		pos = at + len(sp.text)
-	}
-}
-
-// nextSpecial finds the earliest verbatim special token at or after pos.
-func (t *WordPiece) nextSpecial(text string, pos int) (*special, int) {
-	var best *special
-	bestAt := -1
-	for i := range t.specials {
-		s := &t.specials[i]
-		j := strings.Index(text[pos:], s.text)
-		if j < 0 {
-			continue
-		}
-		j += pos
-		if best == nil || j < bestAt || (j == bestAt && len(s.text) > len(best.text)) {
-			best, bestAt = s, j
-		}
-	}
-	return best, bestAt
+	splitSpecials(text, t.specials, func(start, end int) {
+		t.basic(text, start, end, &w, func(w *wordBuf) { t.wordPieces(w, emit) })
+	}, emit)
 }
 
 // wordPieces splits one normalized word greedily, longest match first. A
