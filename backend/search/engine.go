@@ -240,9 +240,11 @@ func (e *Engine) Search(ctx context.Context, req Request) (Response, error) {
 		lists = append(lists, rs)
 	}
 	merged := mergeByRank(lists)
+	// Passages read for reranking are not read again for the page.
+	rows := map[string]store.Passage{}
 	if rr != nil {
 		var n int
-		if merged, n, err = e.rerank(ctx, rr, merged, req); err != nil {
+		if merged, n, err = e.rerank(ctx, rr, merged, req, rows); err != nil {
 			if errors.Is(context.Cause(ctx), ErrSuperseded) {
 				return Response{}, ErrSuperseded
 			}
@@ -255,7 +257,7 @@ func (e *Engine) Search(ctx context.Context, req Request) (Response, error) {
 		resp.HasMore = true
 	}
 	page := merged[min(req.Offset, len(merged)):min(req.Offset+req.Limit, len(merged))]
-	if err := e.hydrate(ctx, page, req); err != nil {
+	if err := e.hydrate(ctx, page, req, rows); err != nil {
 		return Response{}, err
 	}
 	resp.Results = page
@@ -504,7 +506,7 @@ func (e *Engine) fillSemantic(ctx context.Context, c store.Collection, cs []cand
 	want := map[string]int{}
 	for i := range cs {
 		if !cs[i].hasSem {
-			key := cs[i].doc.meta.ID + "/" + strconv.Itoa(cs[i].index)
+			key := passageKey(cs[i].doc.meta.ID, cs[i].index)
 			want[key] = i
 			docs, idx = append(docs, cs[i].doc.meta.ID), append(idx, cs[i].index)
 		}
@@ -517,7 +519,7 @@ func (e *Engine) fillSemantic(ctx context.Context, c store.Collection, cs []cand
 		return err
 	}
 	for _, r := range rows {
-		i, ok := want[r.DocumentID+"/"+strconv.Itoa(r.Index)]
+		i, ok := want[passageKey(r.DocumentID, r.Index)]
 		if !ok {
 			continue
 		}
@@ -582,43 +584,63 @@ func group(collectionID string, mode Mode, cs []candidate, req Request) []Result
 }
 
 // hydrate fills in the passages' text, pages and snippets.
-func (e *Engine) hydrate(ctx context.Context, page []Result, req Request) error {
+func (e *Engine) hydrate(ctx context.Context, page []Result, req Request, rows map[string]store.Passage) error {
 	query := map[string]bool{}
 	for _, t := range e.an.Terms(req.Query) {
 		query[t] = true
 	}
-	byCollection := map[string][]int{}
-	for i, r := range page {
-		byCollection[r.CollectionID] = append(byCollection[r.CollectionID], i)
+	if err := e.passages(ctx, page, rows); err != nil {
+		return err
 	}
-	for cid, rs := range byCollection {
-		var docs []string
-		var idx []int
-		for _, i := range rs {
-			for _, p := range page[i].Passages {
-				docs, idx = append(docs, page[i].DocumentID), append(idx, p.ChunkIndex)
+	for i := range page {
+		for j := range page[i].Passages {
+			p := &page[i].Passages[j]
+			row, ok := rows[passageKey(page[i].DocumentID, p.ChunkIndex)]
+			if !ok {
+				p.Snippet = Snippet{Highlights: []Span{}}
+				continue // removed since the index was read
 			}
-		}
-		rows, err := e.st.Passages(ctx, cid, docs, idx)
-		if err != nil {
-			return err
-		}
-		got := make(map[string]store.Passage, len(rows))
-		for _, p := range rows {
-			got[p.DocumentID+"/"+strconv.Itoa(p.Index)] = p
-		}
-		for _, i := range rs {
-			for j := range page[i].Passages {
-				p := &page[i].Passages[j]
-				row, ok := got[page[i].DocumentID+"/"+strconv.Itoa(p.ChunkIndex)]
-				if !ok {
-					p.Snippet = Snippet{Highlights: []Span{}}
-					continue // removed since the index was read
-				}
-				p.Page, p.PageEnd, p.Heading = row.PageStart, row.PageEnd, row.Heading
-				p.Snippet = makeSnippet(e.an, row.Text, query)
-			}
+			p.Page, p.PageEnd, p.Heading = row.PageStart, row.PageEnd, row.Heading
+			p.Snippet = makeSnippet(e.an, row.Text, query)
 		}
 	}
 	return nil
+}
+
+// passages reads the stored passages of rs that rows lacks into rows,
+// keyed by passageKey; passages of deleted documents stay absent.
+func (e *Engine) passages(ctx context.Context, rs []Result, rows map[string]store.Passage) error {
+	type want struct {
+		docs []string
+		idx  []int
+	}
+	byCollection := map[string]*want{}
+	for _, r := range rs {
+		for _, p := range r.Passages {
+			if _, ok := rows[passageKey(r.DocumentID, p.ChunkIndex)]; ok {
+				continue
+			}
+			w := byCollection[r.CollectionID]
+			if w == nil {
+				w = &want{}
+				byCollection[r.CollectionID] = w
+			}
+			w.docs, w.idx = append(w.docs, r.DocumentID), append(w.idx, p.ChunkIndex)
+		}
+	}
+	for cid, w := range byCollection {
+		got, err := e.st.Passages(ctx, cid, w.docs, w.idx)
+		if err != nil {
+			return err
+		}
+		for _, p := range got {
+			rows[passageKey(p.DocumentID, p.Index)] = p
+		}
+	}
+	return nil
+}
+
+// passageKey names a chunk of a document in maps.
+func passageKey(documentID string, index int) string {
+	return documentID + "/" + strconv.Itoa(index)
 }

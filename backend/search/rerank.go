@@ -5,10 +5,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 
 	"github.com/quarry-search/quarry/backend/embedder"
 	"github.com/quarry-search/quarry/backend/models"
+	"github.com/quarry-search/quarry/backend/store"
 )
 
 func (e *Engine) reranker(ctx context.Context) (*embedder.Service, error) {
@@ -26,17 +26,17 @@ func (e *Engine) reranker(ctx context.Context) (*embedder.Service, error) {
 // documents with the cross-encoder and orders those documents by their
 // best passage; later documents follow unchanged. Passages the reranker
 // scores below req.MinScore are dropped, and documents left with none. It
-// returns the documents and how many of the first were re-scored.
-func (e *Engine) rerank(ctx context.Context, rr *embedder.Service, rs []Result, req Request) ([]Result, int, error) {
+// returns the documents and how many of the first were re-scored. The
+// passages it reads are kept in rows.
+func (e *Engine) rerank(ctx context.Context, rr *embedder.Service, rs []Result, req Request, rows map[string]store.Passage) ([]Result, int, error) {
 	head := rs[:min(req.RerankDepth, len(rs))]
-	texts, err := e.passageTexts(ctx, head)
-	if err != nil {
+	if err := e.passages(ctx, head, rows); err != nil {
 		return nil, 0, err
 	}
 	var batch []string
 	for _, r := range head {
 		for _, p := range r.Passages {
-			batch = append(batch, texts[r.DocumentID+"/"+strconv.Itoa(p.ChunkIndex)])
+			batch = append(batch, rows[passageKey(r.DocumentID, p.ChunkIndex)].Text)
 		}
 	}
 	scores, err := rr.Score(ctx, req.Query, batch)
@@ -77,35 +77,4 @@ func (e *Engine) rerank(ctx context.Context, rr *embedder.Service, rs []Result, 
 		}
 	}
 	return out, len(head), nil
-}
-
-// passageTexts reads the text of every passage of rs, keyed by document
-// id and chunk index.
-func (e *Engine) passageTexts(ctx context.Context, rs []Result) (map[string]string, error) {
-	type want struct {
-		docs []string
-		idx  []int
-	}
-	byCollection := map[string]*want{}
-	for _, r := range rs {
-		w := byCollection[r.CollectionID]
-		if w == nil {
-			w = &want{}
-			byCollection[r.CollectionID] = w
-		}
-		for _, p := range r.Passages {
-			w.docs, w.idx = append(w.docs, r.DocumentID), append(w.idx, p.ChunkIndex)
-		}
-	}
-	out := map[string]string{}
-	for cid, w := range byCollection {
-		rows, err := e.st.Passages(ctx, cid, w.docs, w.idx)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range rows {
-			out[p.DocumentID+"/"+strconv.Itoa(p.Index)] = p.Text
-		}
-	}
-	return out, nil
 }
