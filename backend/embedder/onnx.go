@@ -245,14 +245,10 @@ func firstLine(s string) string {
 }
 
 func (e *onnxEngine) close() error {
-	for {
-		select {
-		case ro := <-e.runOpts:
-			_ = ro.Destroy()
-			continue
-		default:
-		}
-		break
+	// Close runs after every call has finished: nothing takes from
+	// runOpts any more.
+	for len(e.runOpts) > 0 {
+		_ = (<-e.runOpts).Destroy()
 	}
 	if err := e.sess.Destroy(); err != nil {
 		return fmt.Errorf("destroy session: %w", err)

@@ -78,17 +78,10 @@ func (e *Embedders) Get(ctx context.Context, name string) (*embedder.Service, er
 	if !ok {
 		return nil, fmt.Errorf("model %q is not registered", name)
 	}
-	dir := e.Dir(name)
-	if !e.Installed(name) {
-		if m.Kind == models.KindStatic {
-			return nil, fmt.Errorf("%w: %s is imported from a folder, not downloaded", ErrModelMissing, m.DisplayName)
-		}
-		e.log.Info("downloading model", "model", name)
-		if _, err := e.downloader.Download(ctx, m, "", dir, e.OnDownload); err != nil {
-			return nil, fmt.Errorf("%w: %s could not be downloaded (%v); import it from a folder instead", ErrModelMissing, m.DisplayName, err)
-		}
+	if err := e.install(ctx, m, ""); err != nil {
+		return nil, err
 	}
-	s, err := embedder.Open(ctx, embedder.Config{Model: m, Dir: dir, Device: e.device, CacheDir: e.cacheDir,
+	s, err := embedder.Open(ctx, embedder.Config{Model: m, Dir: e.Dir(name), Device: e.device, CacheDir: e.cacheDir,
 		Threads: e.threads, Concurrency: e.concurrency, Logger: e.log})
 	if err != nil {
 		return nil, err
@@ -104,14 +97,19 @@ func (e *Embedders) Install(ctx context.Context, name, variant string) error {
 	if !ok {
 		return fmt.Errorf("model %q is not registered", name)
 	}
-	if e.Installed(name) {
+	return e.install(ctx, m, variant)
+}
+
+// install downloads m's files unless they are installed.
+func (e *Embedders) install(ctx context.Context, m models.Model, variant string) error {
+	if e.Installed(m.Name) {
 		return nil
 	}
 	if m.Kind == models.KindStatic {
 		return fmt.Errorf("%w: %s is imported from a folder, not downloaded", ErrModelMissing, m.DisplayName)
 	}
-	e.log.Info("downloading model", "model", name, "variant", variant)
-	if _, err := e.downloader.Download(ctx, m, variant, e.Dir(name), e.OnDownload); err != nil {
+	e.log.Info("downloading model", "model", m.Name, "variant", variant)
+	if _, err := e.downloader.Download(ctx, m, variant, e.Dir(m.Name), e.OnDownload); err != nil {
 		return fmt.Errorf("%w: %s could not be downloaded (%v); import it from a folder instead", ErrModelMissing, m.DisplayName, err)
 	}
 	return nil

@@ -77,14 +77,24 @@ type ImportModelRequest struct {
 	AllowUnverified bool `json:"allow_unverified"`
 }
 
+// installable finds the registered model a request names to install, in a
+// Quarry that has a model folder.
+func (s *Service) installable(name string) (models.Model, error) {
+	if s.models == nil {
+		return models.Model{}, apperr.New(apperr.Unavailable, "Models cannot be installed in this Quarry.")
+	}
+	m, ok := models.Lookup(name)
+	if !ok {
+		return models.Model{}, apperr.Field(apperr.ModelUnknown, "model", "Quarry does not know a model called %q.", truncate(name, 80))
+	}
+	return m, nil
+}
+
 // ImportModel copies a model's files into Quarry's model folder.
 func (s *Service) ImportModel(ctx context.Context, req ImportModelRequest) (ModelInfo, error) {
-	if s.models == nil {
-		return ModelInfo{}, apperr.New(apperr.Unavailable, "Models cannot be installed in this Quarry.")
-	}
-	m, ok := models.Lookup(req.Model)
-	if !ok {
-		return ModelInfo{}, apperr.Field(apperr.ModelUnknown, "model", "Quarry does not know a model called %q.", truncate(req.Model, 80))
+	m, err := s.installable(req.Model)
+	if err != nil {
+		return ModelInfo{}, err
 	}
 	if len(req.Paths) == 0 {
 		return ModelInfo{}, apperr.Field(apperr.InvalidArgument, "paths", "Give the folder that holds the model's files.")
@@ -112,12 +122,9 @@ type InstallModelRequest struct {
 // progress on the model:download event. It returns when the model is
 // installed; a model installed already returns at once.
 func (s *Service) InstallModel(ctx context.Context, req InstallModelRequest) (ModelInfo, error) {
-	if s.models == nil {
-		return ModelInfo{}, apperr.New(apperr.Unavailable, "Models cannot be installed in this Quarry.")
-	}
-	m, ok := models.Lookup(req.Model)
-	if !ok {
-		return ModelInfo{}, apperr.Field(apperr.ModelUnknown, "model", "Quarry does not know a model called %q.", truncate(req.Model, 80))
+	m, err := s.installable(req.Model)
+	if err != nil {
+		return ModelInfo{}, err
 	}
 	switch req.Variant {
 	case "", models.VariantFP32, models.VariantInt8:

@@ -6,18 +6,12 @@ import (
 
 	"github.com/quarry-search/quarry/backend/apperr"
 	"github.com/quarry-search/quarry/backend/fixtures"
-	"github.com/quarry-search/quarry/backend/indexer"
 	"github.com/quarry-search/quarry/backend/service"
 	"github.com/quarry-search/quarry/backend/testenv"
 )
 
 func TestImportModel(t *testing.T) {
-	pool := indexer.NewEmbedders(t.TempDir(), t.TempDir(), "cpu", testenv.Logger(t))
-	t.Cleanup(func() { _ = pool.Close() })
-	svc, err := service.New(t.Context(), service.Info{}, service.Deps{Store: testenv.Store(t), Models: pool, Logger: testenv.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, pool, _ := modelService(t)
 	shared := testenv.SharedDir(t)
 	tokenizer := fixtures.Need(t, filepath.Join(shared, "models", "all-MiniLM-L6-v2"))
 	weights := fixtures.Need(t, filepath.Join(shared, "models", "synthetic-minilm-l6-int8"))

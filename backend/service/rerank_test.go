@@ -23,22 +23,12 @@ const reranker = "ms-marco-MiniLM-L-6-v2"
 // TestRerankedSearch installs a reranker from a folder and searches with
 // it through the service, as both adapters do.
 func TestRerankedSearch(t *testing.T) {
-	st := testenv.Store(t)
-	pool := indexer.NewEmbedders(t.TempDir(), t.TempDir(), "cpu", testenv.Logger(t))
-	t.Cleanup(func() { _ = pool.Close() })
-	svc, err := service.New(t.Context(), service.Info{}, service.Deps{Store: st, Models: pool, Logger: testenv.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, _, st := modelService(t)
 	ctx := t.Context()
-	c, err := svc.CreateCollection(ctx, service.CreateCollectionRequest{Name: "Notes", Model: "all-MiniLM-L6-v2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addDocument(t, st, c.ID, "/notes/tides.txt", "The tides rise and fall twice a day, pulled by the moon.", "Spring tides are the highest of the month.")
+	c := notes(t, svc, st, "The tides rise and fall twice a day, pulled by the moon.", "Spring tides are the highest of the month.")
 
 	req := service.SearchRequest{Query: "tides", Mode: "keyword", CollectionIDs: []string{c.ID}, Rerank: true}
-	_, err = svc.Search(ctx, req)
+	_, err := svc.Search(ctx, req)
 	wantCode(t, err, apperr.ModelUnavailable, "rerank")
 
 	for _, tt := range []struct {
@@ -94,19 +84,9 @@ func TestRerankedSearch(t *testing.T) {
 // TestBrokenReranker: an installed reranker that cannot load says so, as
 // a 503, and plain search goes on working.
 func TestBrokenReranker(t *testing.T) {
-	st := testenv.Store(t)
-	pool := indexer.NewEmbedders(t.TempDir(), t.TempDir(), "cpu", testenv.Logger(t))
-	t.Cleanup(func() { _ = pool.Close() })
-	svc, err := service.New(t.Context(), service.Info{}, service.Deps{Store: st, Models: pool, Logger: testenv.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, _, st := modelService(t)
 	ctx := t.Context()
-	c, err := svc.CreateCollection(ctx, service.CreateCollectionRequest{Name: "Notes", Model: "all-MiniLM-L6-v2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addDocument(t, st, c.ID, "/notes/tides.txt", "The tides rise and fall twice a day.")
+	c := notes(t, svc, st, "The tides rise and fall twice a day.")
 	dir := t.TempDir()
 	tok := fixtures.Need(t, filepath.Join(testenv.SharedDir(t), "models", "all-MiniLM-L6-v2"))
 	for _, f := range []string{"tokenizer.json", "tokenizer_config.json", "vocab.txt"} {
@@ -128,7 +108,7 @@ func TestBrokenReranker(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := service.SearchRequest{Query: "tides", Mode: "keyword", CollectionIDs: []string{c.ID}, Rerank: true}
-	_, err = svc.Search(ctx, req)
+	_, err := svc.Search(ctx, req)
 	wantCode(t, err, apperr.Unavailable, "")
 	if msg := apperr.From(err).Message; !strings.Contains(msg, "could not be loaded") {
 		t.Errorf("message %q does not say the reranker could not be loaded", msg)
@@ -137,6 +117,31 @@ func TestBrokenReranker(t *testing.T) {
 	if resp, err := svc.Search(ctx, req); err != nil || len(resp.Results) != 1 {
 		t.Fatalf("plain search after a failed rerank = %+v, %v", resp, err)
 	}
+}
+
+// modelService is a service over a real store and an empty model folder.
+func modelService(t *testing.T) (*service.Service, *indexer.Embedders, *store.Store) {
+	t.Helper()
+	st := testenv.Store(t)
+	pool := indexer.NewEmbedders(t.TempDir(), t.TempDir(), "cpu", testenv.Logger(t))
+	t.Cleanup(func() { _ = pool.Close() })
+	svc, err := service.New(t.Context(), service.Info{}, service.Deps{Store: st, Models: pool, Logger: testenv.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, pool, st
+}
+
+// notes creates a collection "Notes" holding one document with a chunk
+// per text.
+func notes(t *testing.T, svc *service.Service, st *store.Store, texts ...string) service.Collection {
+	t.Helper()
+	c, err := svc.CreateCollection(t.Context(), service.CreateCollectionRequest{Name: "Notes", Model: "all-MiniLM-L6-v2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addDocument(t, st, c.ID, "/notes/tides.txt", texts...)
+	return c
 }
 
 // addDocument stores a completed document with one chunk per text, as the
