@@ -15,7 +15,7 @@ func readDOCX(x *extraction) error {
 	if err != nil {
 		return err
 	}
-	x.coreProps(p)
+	x.metaPart(p, "docProps/core.xml")
 	levels := docxHeadingStyles(p)
 	main := "word/document.xml"
 	if err := x.docxPart(p, main, KindParagraph, levels); err != nil {

@@ -20,7 +20,7 @@ func (x *extraction) readODF(kind string) error {
 	if err != nil {
 		return err
 	}
-	x.odfMeta(p)
+	x.metaPart(p, "meta.xml")
 	var (
 		paras    []*strings.Builder // nested paragraphs (notes inside text)
 		headLvl  []int              // outline level per open paragraph, 0 = body
@@ -212,24 +212,4 @@ func (x *extraction) readODF(kind string) error {
 		x.doc.Meta.Pages = slide
 	}
 	return err
-}
-
-func (x *extraction) odfMeta(p *pkg) {
-	if !p.has("meta.xml") {
-		return
-	}
-	var cur string
-	_ = p.walkXML("meta.xml", func(tok xml.Token) error {
-		switch t := tok.(type) {
-		case xml.StartElement:
-			cur = t.Name.Local
-		case xml.EndElement:
-			cur = ""
-		case xml.CharData:
-			if v := strings.TrimSpace(string(t)); v != "" {
-				x.setMeta(cur, v)
-			}
-		}
-		return nil
-	})
 }

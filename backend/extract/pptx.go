@@ -13,7 +13,7 @@ func readPPTX(x *extraction) error {
 	if err != nil {
 		return err
 	}
-	x.coreProps(p)
+	x.metaPart(p, "docProps/core.xml")
 	slides := pptxSlideOrder(p)
 	x.doc.Meta.Pages = len(slides)
 	if len(slides) == 0 {

@@ -15,7 +15,7 @@ func readXLSX(x *extraction) error {
 	if err != nil {
 		return err
 	}
-	x.coreProps(p)
+	x.metaPart(p, "docProps/core.xml")
 	shared, err := xlsxSharedStrings(p, x.opts.MaxSheetCells)
 	if err != nil {
 		return err

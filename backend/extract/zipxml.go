@@ -161,21 +161,24 @@ func (p *pkg) rels(source string) map[string]string {
 	return out
 }
 
-// coreProps reads OOXML docProps/core.xml into the document.
-func (x *extraction) coreProps(p *pkg) {
+// metaPart reads the metadata part name of a package (OOXML
+// docProps/core.xml, ODF meta.xml) into the document: each element's text
+// goes to setMeta under the element's name.
+func (x *extraction) metaPart(p *pkg, name string) {
+	if !p.has(name) {
+		return
+	}
 	var cur string
-	_ = p.walkXML("docProps/core.xml", func(tok xml.Token) error {
+	_ = p.walkXML(name, func(tok xml.Token) error {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			cur = t.Name.Local
 		case xml.EndElement:
 			cur = ""
 		case xml.CharData:
-			v := strings.TrimSpace(string(t))
-			if v == "" {
-				return nil
+			if v := strings.TrimSpace(string(t)); v != "" {
+				x.setMeta(cur, v)
 			}
-			x.setMeta(cur, v)
 		}
 		return nil
 	})
