@@ -275,7 +275,11 @@ func run(ctx context.Context, o options, log *slog.Logger) (Report, error) {
 	emb := single{name: m.Name, svc: svc}
 	f := search.Fusion{Method: o.fusion, Weight: o.weight}
 	rep.Fusion = f
-	engine := search.New(search.Options{Store: st, Index: vec, Embedders: emb, Fusion: &f, Logger: log})
+	opts := search.Options{Store: st, Index: vec, Embedders: emb, Fusion: &f, Logger: log}
+	if rr != nil {
+		opts.Rerankers = reranker{rr}
+	}
+	engine := search.New(opts)
 	t1 = time.Now()
 	if err := engine.Warm(ctx); err != nil {
 		return rep, err
@@ -289,9 +293,7 @@ func run(ctx context.Context, o options, log *slog.Logger) (Report, error) {
 		rep.Modes = append(rep.Modes, ModeResult{Mode: mode, Scores: s, MedianMS: med})
 	}
 	if rr != nil {
-		e := search.New(search.Options{Store: st, Index: vec, Embedders: emb, Rerankers: reranker{rr},
-			Fusion: &f, Logger: log})
-		s, med, err := score(ctx, e, c.ID, search.Request{Mode: search.Hybrid, Rerank: true, RerankDepth: o.rerankDepth}, ds, queries, paths)
+		s, med, err := score(ctx, engine, c.ID, search.Request{Mode: search.Hybrid, Rerank: true, RerankDepth: o.rerankDepth}, ds, queries, paths)
 		if err != nil {
 			return rep, err
 		}
