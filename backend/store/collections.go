@@ -28,9 +28,15 @@ type Collection struct {
 	SourceCount      int
 	DocumentCount    int
 	VectorCount      int64
-	TotalSizeBytes   int64
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// ChunkCount counts every chunk, embedded or not: keyword search
+	// covers all of them, semantic search VectorCount of them.
+	ChunkCount     int64
+	TotalSizeBytes int64
+	// Deleted is set once deletion was asked for; the delete operation
+	// then purges the collection.
+	Deleted   bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // NewCollection is what CreateCollection needs; the caller validates it.
@@ -63,16 +69,17 @@ const collectionColumns = `
 	(SELECT count(*) FROM collection_sources s WHERE s.collection_id = c.id),
 	(SELECT count(*) FROM documents d WHERE d.collection_id = c.id AND d.deleted_at IS NULL),
 	(SELECT count(*) FROM chunks k WHERE k.collection_id = c.id AND k.embedding IS NOT NULL),
+	(SELECT count(*) FROM chunks k WHERE k.collection_id = c.id),
 	(SELECT coalesce(sum(d.file_size), 0) FROM documents d WHERE d.collection_id = c.id AND d.deleted_at IS NULL),
-	c.created_at, c.updated_at`
+	c.deleted_at IS NOT NULL, c.created_at, c.updated_at`
 
 func scanCollection(row pgx.Row) (Collection, error) {
 	var c Collection
 	err := row.Scan(&c.ID, &c.OwnerID, &c.Name, &c.Description, &c.ModelName, &c.ModelFingerprint,
 		&c.EmbeddingDims, &c.Quantization, &c.ChunkSize, &c.ChunkOverlap,
 		&c.VectorCollection, &c.Status, &c.StatusMessage,
-		&c.SourceCount, &c.DocumentCount, &c.VectorCount, &c.TotalSizeBytes,
-		&c.CreatedAt, &c.UpdatedAt)
+		&c.SourceCount, &c.DocumentCount, &c.VectorCount, &c.ChunkCount, &c.TotalSizeBytes,
+		&c.Deleted, &c.CreatedAt, &c.UpdatedAt)
 	return c, err
 }
 
@@ -110,12 +117,23 @@ func (s *Store) CreateCollection(ctx context.Context, nc NewCollection, actor in
 	return out, nil
 }
 
-// GetCollection returns one collection.
+// GetCollection returns one collection; one being deleted is not found.
 func (s *Store) GetCollection(ctx context.Context, id string) (Collection, error) {
+	return s.getCollection(ctx, id, false)
+}
+
+// CollectionForWork returns a collection for its worker, one being deleted
+// included (Deleted set).
+func (s *Store) CollectionForWork(ctx context.Context, id string) (Collection, error) {
+	return s.getCollection(ctx, id, true)
+}
+
+func (s *Store) getCollection(ctx context.Context, id string, deleted bool) (Collection, error) {
 	if uuid.Validate(id) != nil {
 		return Collection{}, fmt.Errorf("get collection %q: %w", id, ErrNotFound)
 	}
-	c, err := scanCollection(s.pool.QueryRow(ctx, `SELECT `+collectionColumns+` FROM collections c WHERE c.id = $1`, id))
+	c, err := scanCollection(s.pool.QueryRow(ctx, `SELECT `+collectionColumns+` FROM collections c
+		WHERE c.id = $1 AND ($2 OR c.deleted_at IS NULL)`, id, deleted))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Collection{}, fmt.Errorf("get collection %s: %w", id, ErrNotFound)
 	}
@@ -127,7 +145,8 @@ func (s *Store) GetCollection(ctx context.Context, id string) (Collection, error
 
 // ListCollections returns every collection, by name.
 func (s *Store) ListCollections(ctx context.Context) ([]Collection, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+collectionColumns+` FROM collections c ORDER BY lower(c.name), c.id`)
+	rows, err := s.pool.Query(ctx, `SELECT `+collectionColumns+` FROM collections c
+		WHERE c.deleted_at IS NULL ORDER BY lower(c.name), c.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list collections: %w", err)
 	}
@@ -146,7 +165,7 @@ func (s *Store) UpdateCollection(ctx context.Context, id string, upd CollectionU
 	var out Collection
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var oldName, oldDesc string
-		err := tx.QueryRow(ctx, `SELECT name, description FROM collections WHERE id = $1 FOR UPDATE`, id).Scan(&oldName, &oldDesc)
+		err := tx.QueryRow(ctx, `SELECT name, description FROM collections WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`, id).Scan(&oldName, &oldDesc)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -179,6 +198,46 @@ func (s *Store) UpdateCollection(ctx context.Context, id string, upd CollectionU
 	})
 	if err != nil {
 		return Collection{}, fmt.Errorf("update collection %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// RequestDelete hides a collection from every list and search at once,
+// cancels its other operations and queues the delete operation that purges
+// it, all in one transaction. A collection already being deleted is not
+// found.
+func (s *Store) RequestDelete(ctx context.Context, id string, actor int64) (Operation, error) {
+	if uuid.Validate(id) != nil {
+		return Operation{}, fmt.Errorf("delete collection %q: %w", id, ErrNotFound)
+	}
+	var out Operation
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var name string
+		err := tx.QueryRow(ctx, `UPDATE collections SET deleted_at = now(), status = 'pending',
+			status_message = 'being deleted' WHERE id = $1 AND deleted_at IS NULL RETURNING name`, id).Scan(&name)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE operations SET status = 'cancelled', completed_at = coalesce(completed_at, now()),
+			error_message = 'the collection is being deleted'
+			WHERE collection_id = $1 AND status IN ('pending', 'processing', 'paused')`, id); err != nil {
+			return err
+		}
+		var uid any
+		if actor != 0 {
+			uid = actor
+		}
+		if out, err = scanOp(tx.QueryRow(ctx, `INSERT INTO operations (collection_id, type, created_by)
+			VALUES ($1, 'delete', $2) RETURNING `+opColumns, id, uid)); err != nil {
+			return err
+		}
+		return auditOp(ctx, tx, id, out.ID, actor, "collection.delete_requested", map[string]any{"name": name})
+	})
+	if err != nil {
+		return Operation{}, fmt.Errorf("delete collection %s: %w", id, err)
 	}
 	return out, nil
 }

@@ -224,18 +224,55 @@ type DocumentResult struct {
 	PageCount int
 	Meta      map[string]any
 	Chunks    []ChunkRow
+	// Text is the extracted text as EncodeText made it; nil keeps the
+	// stored one (re-cutting chunks from it).
+	Text      []byte
+	TextBytes int
+	// ChunkedWith names the tokenizer and sizes that cut Chunks.
+	ChunkedWith string
 }
 
-// CompleteDocument stores a document's chunks and embeddings, replacing
-// any earlier ones, and marks it completed.
+// Document stages.
+const (
+	StageDiscovered = "discovered"
+	StageChunked    = "chunked"
+	StageIndexed    = "indexed"
+)
+
+// CompleteDocument stores a document's text, chunks and whatever
+// embeddings they have, replacing earlier ones, and marks it completed:
+// from here on keyword search finds it. Its stage is indexed when every
+// chunk has an embedding, else chunked.
 func (s *Store) CompleteDocument(ctx context.Context, collectionID, docID string, r DocumentResult) error {
 	meta, err := json.Marshal(r.Meta)
 	if err != nil {
 		return fmt.Errorf("complete document %s: %w", docID, err)
 	}
+	stage := StageIndexed
+	for _, c := range r.Chunks {
+		if c.Embedding == nil {
+			stage = StageChunked
+			break
+		}
+	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var one int
+		err := tx.QueryRow(ctx, `SELECT 1 FROM documents WHERE id = $1 FOR UPDATE`, docID).Scan(&one)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("complete document %s: %w", docID, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("complete document %s: %w", docID, err)
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM chunks WHERE document_id = $1`, docID); err != nil {
 			return fmt.Errorf("complete document %s: %w", docID, err)
+		}
+		if r.Text != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO document_texts (document_id, collection_id, blocks, text_bytes)
+				VALUES ($1, $2, $3, $4) ON CONFLICT (document_id) DO UPDATE SET blocks = excluded.blocks,
+				text_bytes = excluded.text_bytes, created_at = now()`, docID, collectionID, r.Text, r.TextBytes); err != nil {
+				return fmt.Errorf("complete document %s: store text: %w", docID, err)
+			}
 		}
 		rows := make([][]any, len(r.Chunks))
 		for i, c := range r.Chunks {
@@ -250,7 +287,7 @@ func (s *Store) CompleteDocument(ctx context.Context, collectionID, docID string
 			rows[i] = []any{collectionID, docID, c.Index, c.PointID, c.Text, c.TokenCount, ps, pe,
 				c.CharStart, c.CharEnd, c.Heading, c.Embedding, format}
 		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"chunks"},
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{"chunks"},
 			[]string{"collection_id", "document_id", "chunk_index", "point_id", "text", "token_count",
 				"page_start", "page_end", "char_start", "char_end", "heading", "embedding", "embedding_format"},
 			pgx.CopyFromRows(rows))
@@ -258,8 +295,10 @@ func (s *Store) CompleteDocument(ctx context.Context, collectionID, docID string
 			return fmt.Errorf("complete document %s: write chunks: %w", docID, err)
 		}
 		_, err = tx.Exec(ctx, `UPDATE documents SET status = 'completed', error_message = '', chunk_count = $2,
-			page_count = $3, mime_type = coalesce(nullif($4, ''), mime_type), meta = $5, updated_at = now() WHERE id = $1`,
-			docID, len(r.Chunks), r.PageCount, r.MimeType, meta)
+			page_count = coalesce(nullif($3, 0), page_count), mime_type = coalesce(nullif($4, ''), mime_type),
+			meta = CASE WHEN $5::jsonb = 'null' THEN meta ELSE $5::jsonb END,
+			stage = $6, chunked_with = $7, updated_at = now() WHERE id = $1`,
+			docID, len(r.Chunks), r.PageCount, r.MimeType, meta, stage, r.ChunkedWith)
 		if err != nil {
 			return fmt.Errorf("complete document %s: %w", docID, err)
 		}
@@ -279,6 +318,132 @@ func (s *Store) FailDocument(ctx context.Context, docID, reason string) error {
 		return fmt.Errorf("fail document %s: %w", docID, err)
 	}
 	return nil
+}
+
+// SaveEmbeddings stores the embeddings of a document's chunks (by chunk
+// index) and moves it to the indexed stage. Keyword search is not
+// disturbed: its text does not change.
+func (s *Store) SaveEmbeddings(ctx context.Context, docID string, indexes []int, embeddings [][]byte, format string) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE chunks k SET embedding = e.embedding, embedding_format = $4
+			FROM unnest($2::int[], $3::bytea[]) AS e(idx, embedding)
+			WHERE k.document_id = $1 AND k.chunk_index = e.idx`, docID, indexes, embeddings, format)
+		if err != nil {
+			return fmt.Errorf("save embeddings of %s: %w", docID, err)
+		}
+		if int(tag.RowsAffected()) != len(indexes) {
+			// The document changed or vanished meanwhile; its new
+			// chunks will be embedded by the run that wrote them.
+			return fmt.Errorf("save embeddings of %s: %w", docID, ErrNotFound)
+		}
+		_, err = tx.Exec(ctx, `UPDATE documents SET stage = 'indexed' WHERE id = $1
+			AND NOT EXISTS (SELECT 1 FROM chunks k WHERE k.document_id = $1 AND k.embedding IS NULL)`, docID)
+		return err
+	})
+}
+
+// Unembedded is a document whose text is searchable but not yet embedded.
+type Unembedded struct {
+	ID          string
+	SourceID    int64
+	Path        string
+	MimeType    string
+	Modified    time.Time
+	Size        int64
+	ChunkedWith string
+}
+
+// UnembeddedDocuments pages through a collection's documents waiting for
+// embeddings, by id after the given one.
+func (s *Store) UnembeddedDocuments(ctx context.Context, collectionID, after string, limit int) ([]Unembedded, error) {
+	if after == "" {
+		after = "00000000-0000-0000-0000-000000000000"
+	}
+	rows, err := s.pool.Query(ctx, `SELECT d.id::text, coalesce(d.source_id, 0), d.file_path, d.mime_type,
+			coalesce(d.modified_at, 'epoch'), d.file_size, d.chunked_with
+		FROM documents d WHERE d.collection_id = $1 AND d.status = 'completed' AND d.stage = 'chunked'
+			AND d.deleted_at IS NULL AND d.id > $2::uuid
+		ORDER BY d.id LIMIT $3`, collectionID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("documents of %s waiting for embeddings: %w", collectionID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Unembedded, error) {
+		var u Unembedded
+		err := r.Scan(&u.ID, &u.SourceID, &u.Path, &u.MimeType, &u.Modified, &u.Size, &u.ChunkedWith)
+		return u, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("documents of %s waiting for embeddings: %w", collectionID, err)
+	}
+	return out, nil
+}
+
+// CountUnembedded counts a collection's documents waiting for embeddings.
+func (s *Store) CountUnembedded(ctx context.Context, collectionID string) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM documents WHERE collection_id = $1 AND status = 'completed'
+		AND stage = 'chunked' AND deleted_at IS NULL`, collectionID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count documents of %s waiting for embeddings: %w", collectionID, err)
+	}
+	return n, nil
+}
+
+// DocumentChunks returns a document's chunks without embeddings.
+func (s *Store) DocumentChunks(ctx context.Context, docID string) ([]ChunkRow, error) {
+	rows, err := s.pool.Query(ctx, `SELECT chunk_index, point_id::text, text, token_count, coalesce(page_start, 0),
+			coalesce(page_end, 0), char_start, char_end, heading
+		FROM chunks WHERE document_id = $1 ORDER BY chunk_index`, docID)
+	if err != nil {
+		return nil, fmt.Errorf("chunks of %s: %w", docID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ChunkRow, error) {
+		var c ChunkRow
+		err := r.Scan(&c.Index, &c.PointID, &c.Text, &c.TokenCount, &c.PageStart, &c.PageEnd, &c.CharStart, &c.CharEnd, &c.Heading)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("chunks of %s: %w", docID, err)
+	}
+	return out, nil
+}
+
+// DocumentText returns a document's stored extracted text (as EncodeText
+// made it); ErrNotFound when none is kept.
+func (s *Store) DocumentText(ctx context.Context, docID string) ([]byte, error) {
+	var b []byte
+	err := s.pool.QueryRow(ctx, `SELECT blocks FROM document_texts WHERE document_id = $1`, docID).Scan(&b)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("text of %s: %w", docID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("text of %s: %w", docID, err)
+	}
+	return b, nil
+}
+
+// ResetFailed makes a collection's failed documents (all, or those named)
+// wait to be processed again; the next scan of their folders retries them.
+// It returns how many were reset.
+func (s *Store) ResetFailed(ctx context.Context, collectionID string, ids []string, actor int64) (int, error) {
+	var n int
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE documents SET status = 'pending', error_message = '', updated_at = now()
+			WHERE collection_id = $1 AND status = 'failed' AND deleted_at IS NULL
+			AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))`, collectionID, ids)
+		if err != nil {
+			return err
+		}
+		n = int(tag.RowsAffected())
+		if n == 0 {
+			return nil
+		}
+		return audit(ctx, tx, collectionID, actor, "documents.retry", map[string]any{"count": n})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("retry failed documents of %s: %w", collectionID, err)
+	}
+	return n, nil
 }
 
 // RefreshSourceCounts recomputes a source's document count and size.
@@ -308,6 +473,9 @@ type Document struct {
 	ChunkCount   int
 	PageCount    int
 	Paths        int
+	// Stage is how far the document got: discovered, chunked (keyword
+	// search finds it) or indexed (semantic search too).
+	Stage string
 }
 
 // ListDocuments returns a collection's documents; status filters when set.
@@ -317,7 +485,7 @@ func (s *Store) ListDocuments(ctx context.Context, collectionID, status string, 
 	}
 	rows, err := s.pool.Query(ctx, `SELECT d.id::text, d.source_id, d.file_path, d.file_size, d.mime_type, d.content_hash,
 			d.status::text, d.error_message, d.chunk_count, d.page_count,
-			(SELECT count(*) FROM document_paths p WHERE p.document_id = d.id)
+			(SELECT count(*) FROM document_paths p WHERE p.document_id = d.id), d.stage
 		FROM documents d WHERE d.collection_id = $1 AND d.deleted_at IS NULL AND ($2 = '' OR d.status::text = $2)
 		ORDER BY d.file_path LIMIT $3 OFFSET $4`, collectionID, status, limit, offset)
 	if err != nil {
@@ -326,7 +494,7 @@ func (s *Store) ListDocuments(ctx context.Context, collectionID, status string, 
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Document, error) {
 		var d Document
 		err := r.Scan(&d.ID, &d.SourceID, &d.Path, &d.Size, &d.MimeType, &d.Hash, &d.Status, &d.ErrorMessage,
-			&d.ChunkCount, &d.PageCount, &d.Paths)
+			&d.ChunkCount, &d.PageCount, &d.Paths, &d.Stage)
 		return d, err
 	})
 	if err != nil {

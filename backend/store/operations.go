@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -18,7 +19,42 @@ const (
 	OpCompleted  = "completed"
 	OpFailed     = "failed"
 	OpCancelled  = "cancelled"
+	OpPaused     = "paused"
 )
+
+// Operation types.
+const (
+	OpIndex        = "index"
+	OpAppend       = "append"
+	OpReindex      = "reindex"
+	OpRemoveSource = "remove_source"
+	OpDelete       = "delete"
+)
+
+// OpConfig is what an operation is asked to do; which fields apply
+// depends on its type.
+type OpConfig struct {
+	// SourceID limits index/append to one source and names the source of
+	// remove_source; 0 means every source.
+	SourceID int64 `json:"source_id,omitempty"`
+	// EmbedOnly skips looking at folders: the operation only embeds text
+	// that is waiting for its model.
+	EmbedOnly bool `json:"embed_only,omitempty"`
+	// Reason says why the operation was queued ("model ready", "retry").
+	Reason string `json:"reason,omitempty"`
+}
+
+// merge widens c to cover what o asks for too.
+func (c OpConfig) merge(o OpConfig) OpConfig {
+	if c.SourceID != o.SourceID {
+		c.SourceID = 0
+	}
+	c.EmbedOnly = c.EmbedOnly && o.EmbedOnly
+	if c.Reason != o.Reason {
+		c.Reason = ""
+	}
+	return c
+}
 
 // ErrNotPending means an operation could not be cancelled because it had
 // already finished.
@@ -30,7 +66,7 @@ type Operation struct {
 	CollectionID string
 	Type         string
 	Status       string
-	Config       map[string]any
+	Config       OpConfig
 	Progress     map[string]any
 	ErrorMessage string
 	Attempts     int
@@ -49,28 +85,53 @@ func scanOp(row pgx.Row) (Operation, error) {
 	return o, err
 }
 
-// CreateOperation queues an operation.
-func (s *Store) CreateOperation(ctx context.Context, collectionID, typ string, config map[string]any, actor int64) (Operation, error) {
+// CreateOperation queues an operation. An append asked for while an
+// index or append of the collection waits (pending or paused) merges into
+// that one, which is returned: a burst of requests is one operation.
+func (s *Store) CreateOperation(ctx context.Context, collectionID, typ string, config OpConfig, actor int64) (Operation, error) {
 	if uuid.Validate(collectionID) != nil {
 		return Operation{}, fmt.Errorf("queue %s: collection %q: %w", typ, collectionID, ErrNotFound)
 	}
-	if config == nil {
-		config = map[string]any{}
-	}
-	raw, err := json.Marshal(config)
-	if err != nil {
-		return Operation{}, fmt.Errorf("queue %s: %w", typ, err)
-	}
 	var out Operation
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var uid any
 		if actor != 0 {
 			uid = actor
 		}
+		var deleted bool
+		err := tx.QueryRow(ctx, `SELECT deleted_at IS NOT NULL FROM collections WHERE id = $1 FOR UPDATE`, collectionID).Scan(&deleted)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && deleted && typ != OpDelete) {
+			return fmt.Errorf("collection %s: %w", collectionID, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if typ == OpAppend {
+			w, err := scanOp(tx.QueryRow(ctx, `SELECT `+opColumns+` FROM operations
+				WHERE collection_id = $1 AND status IN ('pending', 'paused') AND type IN ('index', 'append')
+				ORDER BY created_at DESC, id LIMIT 1`, collectionID))
+			switch {
+			case err == nil:
+				merged := w.Config.merge(config)
+				raw, err := json.Marshal(merged)
+				if err != nil {
+					return err
+				}
+				if out, err = scanOp(tx.QueryRow(ctx, `UPDATE operations SET config = $2 WHERE id = $1 RETURNING `+opColumns, w.ID, raw)); err != nil {
+					return err
+				}
+				return nil
+			case !errors.Is(err, pgx.ErrNoRows):
+				return err
+			}
+		}
+		raw, err := json.Marshal(config)
+		if err != nil {
+			return err
+		}
 		o, err := scanOp(tx.QueryRow(ctx, `
 			INSERT INTO operations (collection_id, type, config, created_by)
-			SELECT id, $2, $3, $4 FROM collections WHERE id = $1
-			RETURNING `+opColumns, collectionID, typ, raw, uid))
+			VALUES ($1, $2, $3, $4) RETURNING `+opColumns, collectionID, typ, raw, uid))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("collection %s: %w", collectionID, ErrNotFound)
 		}
@@ -86,15 +147,18 @@ func (s *Store) CreateOperation(ctx context.Context, collectionID, typ string, c
 	return out, nil
 }
 
-// ClaimOperation moves the collection's oldest pending operation to
-// processing and returns it; ok is false when there is none.
+// ClaimOperation moves the collection's oldest waiting operation to
+// processing and returns it; ok is false when there is none, or when the
+// oldest is paused: operations run in order, and a paused one holds the
+// ones behind it (a delete excepted, which never waits).
 func (s *Store) ClaimOperation(ctx context.Context, collectionID string) (op Operation, ok bool, err error) {
 	op, err = scanOp(s.pool.QueryRow(ctx, `
 		UPDATE operations SET status = 'processing', started_at = coalesce(started_at, now()),
 			heartbeat_at = now(), attempts = attempts + 1
 		WHERE id = (
-			SELECT id FROM operations WHERE collection_id = $1 AND status = 'pending'
-			ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+			SELECT id FROM operations WHERE collection_id = $1 AND status IN ('pending', 'paused')
+			ORDER BY (type = 'delete') DESC, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+		AND status = 'pending'
 		RETURNING `+opColumns, collectionID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Operation{}, false, nil
@@ -128,23 +192,77 @@ func (s *Store) RequeueInterrupted(ctx context.Context) (int, error) {
 	return int(tag.RowsAffected()), nil
 }
 
-// SaveProgress records progress and proves the worker is alive. It reports
-// whether the operation has been cancelled meanwhile.
-func (s *Store) SaveProgress(ctx context.Context, id string, progress map[string]any) (cancelled bool, err error) {
+// RequeueDeletes queues the delete operation again for collections whose
+// deletion was asked for but whose operation failed or was lost.
+func (s *Store) RequeueDeletes(ctx context.Context) (int, error) {
+	tag, err := s.pool.Exec(ctx, `INSERT INTO operations (collection_id, type)
+		SELECT c.id, 'delete' FROM collections c WHERE c.deleted_at IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.collection_id = c.id AND o.type = 'delete'
+			AND o.status IN ('pending', 'processing'))`)
+	if err != nil {
+		return 0, fmt.Errorf("requeue deletions: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// SaveProgress records progress and proves the worker is alive. It returns
+// the operation's status, which a pause or cancel may have changed.
+func (s *Store) SaveProgress(ctx context.Context, id string, progress map[string]any) (status string, err error) {
 	raw, err := json.Marshal(progress)
 	if err != nil {
-		return false, fmt.Errorf("save progress: %w", err)
+		return "", fmt.Errorf("save progress: %w", err)
 	}
-	var status string
 	err = s.pool.QueryRow(ctx, `UPDATE operations SET progress = $2, heartbeat_at = now() WHERE id = $1 RETURNING status::text`,
 		id, raw).Scan(&status)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return false, fmt.Errorf("save progress of %s: %w", id, ErrNotFound)
+		return "", fmt.Errorf("save progress of %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return false, fmt.Errorf("save progress of %s: %w", id, err)
+		return "", fmt.Errorf("save progress of %s: %w", id, err)
 	}
-	return status == OpCancelled, nil
+	return status, nil
+}
+
+// PauseOperation pauses a waiting or running operation: a running one
+// stops at its next progress save and continues where it was when
+// resumed. A paused operation stays paused across restarts.
+func (s *Store) PauseOperation(ctx context.Context, id string, actor int64) (Operation, error) {
+	return s.setOpStatus(ctx, id, actor, "pause", []string{OpPending, OpProcessing}, OpPaused)
+}
+
+// ResumeOperation lets a paused operation run again.
+func (s *Store) ResumeOperation(ctx context.Context, id string, actor int64) (Operation, error) {
+	return s.setOpStatus(ctx, id, actor, "resume", []string{OpPaused}, OpPending)
+}
+
+// ErrWrongState means an operation is not in a state the change applies to.
+var ErrWrongState = errors.New("operation is not in a state that allows this")
+
+func (s *Store) setOpStatus(ctx context.Context, id string, actor int64, verb string, from []string, to string) (Operation, error) {
+	if uuid.Validate(id) != nil {
+		return Operation{}, fmt.Errorf("%s operation %q: %w", verb, id, ErrNotFound)
+	}
+	var out Operation
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		o, err := scanOp(tx.QueryRow(ctx, `SELECT `+opColumns+` FROM operations WHERE id = $1 FOR UPDATE`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(from, o.Status) || o.Type == OpDelete {
+			return fmt.Errorf("%w (it is %s)", ErrWrongState, o.Status)
+		}
+		if out, err = scanOp(tx.QueryRow(ctx, `UPDATE operations SET status = $2 WHERE id = $1 RETURNING `+opColumns, id, to)); err != nil {
+			return err
+		}
+		return auditOp(ctx, tx, o.CollectionID, id, actor, "operation."+verb, map[string]any{"type": o.Type})
+	})
+	if err != nil {
+		return Operation{}, fmt.Errorf("%s operation %s: %w", verb, id, err)
+	}
+	return out, nil
 }
 
 // FinishOperation records the outcome of a processing operation. A
@@ -191,11 +309,14 @@ func (s *Store) CancelOperation(ctx context.Context, id string, actor int64) (Op
 		if err != nil {
 			return err
 		}
-		if o.Status != OpPending && o.Status != OpProcessing {
+		if o.Status != OpPending && o.Status != OpProcessing && o.Status != OpPaused {
 			return ErrNotPending
 		}
+		if o.Type == OpDelete {
+			return fmt.Errorf("%w: a deletion cannot be cancelled", ErrWrongState)
+		}
 		out, err = scanOp(tx.QueryRow(ctx, `UPDATE operations SET status = 'cancelled',
-			completed_at = CASE WHEN status = 'pending' THEN now() ELSE completed_at END
+			completed_at = CASE WHEN status = 'processing' THEN completed_at ELSE now() END
 			WHERE id = $1 RETURNING `+opColumns, id))
 		if err != nil {
 			return err

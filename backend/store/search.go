@@ -165,7 +165,7 @@ func (s *Store) DocumentLocation(ctx context.Context, docID string) (path, mimeT
 func (s *Store) SearchCollections(ctx context.Context, ids []string) ([]Collection, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id::text, name, model_name, embedding_dims, quantization::text,
 			vector_collection, status::text
-		FROM collections WHERE $1::uuid[] IS NULL OR id = ANY($1::uuid[]) ORDER BY name`, ids)
+		FROM collections WHERE deleted_at IS NULL AND ($1::uuid[] IS NULL OR id = ANY($1::uuid[])) ORDER BY name`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("collections for search: %w", err)
 	}
