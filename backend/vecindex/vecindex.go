@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"github.com/quarry-search/quarry/backend/embedder"
 	"github.com/quarry-search/quarry/backend/models"
@@ -22,6 +24,17 @@ type Index struct {
 	client *qdrant.Client
 	store  *store.Store
 	log    *slog.Logger
+
+	mu sync.Mutex
+	// loading holds the collections whose vectors start-up has not
+	// brought in line with PostgreSQL yet; any other collection is ready.
+	loading map[string]*load
+}
+
+// load is one collection's start-up load.
+type load struct {
+	done          chan struct{}
+	loaded, total atomic.Int64
 }
 
 // New wraps a connected client.
@@ -29,11 +42,54 @@ func New(client *qdrant.Client, st *store.Store, logger *slog.Logger) *Index {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Index{client: client, store: st, log: logger}
+	return &Index{client: client, store: st, log: logger, loading: map[string]*load{}}
 }
 
-// Client exposes the underlying client to search.
-func (x *Index) Client() *qdrant.Client { return x.client }
+// Search finds the chunks nearest a query vector behind a collection's
+// alias. A collection whose vectors are still loading answers with what
+// is loaded so far.
+func (x *Index) Search(ctx context.Context, collectionID string, q qdrant.Query) ([]qdrant.Hit, error) {
+	hits, err := x.client.Search(ctx, collectionID, q)
+	if errors.Is(err, qdrant.ErrNotFound) {
+		if loading, _ := x.Loading(collectionID); loading {
+			return nil, nil
+		}
+	}
+	return hits, err
+}
+
+// Loading reports whether a collection's vectors are still being loaded
+// at start-up, and how far that is (0–100).
+func (x *Index) Loading(collectionID string) (bool, float64) {
+	x.mu.Lock()
+	l := x.loading[collectionID]
+	x.mu.Unlock()
+	if l == nil {
+		return false, 100
+	}
+	t := l.total.Load()
+	if t <= 0 {
+		return true, 0
+	}
+	return true, min(100, 100*float64(l.loaded.Load())/float64(t))
+}
+
+// WaitReady waits until a collection's vectors are loaded, so that writes
+// never race the start-up load.
+func (x *Index) WaitReady(ctx context.Context, collectionID string) error {
+	x.mu.Lock()
+	l := x.loading[collectionID]
+	x.mu.Unlock()
+	if l == nil {
+		return nil
+	}
+	select {
+	case <-l.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // Target describes where a collection's vectors live.
 func Target(c store.Collection) (qdrant.Target, error) {
@@ -150,34 +206,74 @@ func (x *Index) Count(ctx context.Context, c store.Collection) (uint64, error) {
 	return x.client.Count(ctx, c.ID, qdrant.Filter{})
 }
 
-// Sync brings every collection's vectors in line with PostgreSQL at
-// start-up: a memory-only engine is rebuilt, a persistent one reconciled.
-func (x *Index) Sync(ctx context.Context, rebuild bool) error {
+// BeginSync marks every collection as loading; call it before the app
+// reports ready, then run Sync in the background. It is one query.
+func (x *Index) BeginSync(ctx context.Context) ([]store.Collection, error) {
 	list, err := x.store.ListCollections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, c := range list {
+		l := &load{done: make(chan struct{})}
+		l.total.Store(c.VectorCount)
+		x.loading[c.ID] = l
+	}
+	return list, nil
+}
+
+// Sync brings the collections BeginSync returned in line with PostgreSQL:
+// a memory-only engine is rebuilt, a persistent one reconciled. Each
+// collection is ready (searchable in full, writable) as soon as it is
+// done; one that fails is logged and left as it is.
+func (x *Index) Sync(ctx context.Context, list []store.Collection, rebuild bool) error {
+	var errs []error
+	for _, c := range list {
+		if ctx.Err() != nil {
+			break
+		}
+		if err := x.syncOne(ctx, c, rebuild); err != nil {
+			errs = append(errs, err)
+		}
+		x.mu.Lock()
+		if l := x.loading[c.ID]; l != nil {
+			close(l.done)
+			delete(x.loading, c.ID)
+		}
+		x.mu.Unlock()
+	}
+	return errors.Join(errs...)
+}
+
+func (x *Index) syncOne(ctx context.Context, c store.Collection, rebuild bool) error {
+	x.mu.Lock()
+	l := x.loading[c.ID]
+	x.mu.Unlock()
+	if rebuild {
+		t, err := Target(c)
+		if err != nil {
+			return err
+		}
+		n, err := qdrant.Rebuild(ctx, x.client, x.source(c), t, func(n int) {
+			if l != nil {
+				l.loaded.Store(int64(n))
+			}
+		})
+		if err != nil {
+			return err
+		}
+		x.log.Info("vectors loaded from PostgreSQL", "collection", c.ID, "points", n)
+		return nil
+	}
+	d, err := x.Reconcile(ctx, c)
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for _, c := range list {
-		if rebuild {
-			n, err := x.Rebuild(ctx, c)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			x.log.Info("vectors loaded from PostgreSQL", "collection", c.ID, "points", n)
-			continue
-		}
-		d, err := x.Reconcile(ctx, c)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if d.Missing > 0 || d.Orphaned > 0 {
-			x.log.Warn("vector index drift repaired", "collection", c.ID, "missing", d.Missing, "orphaned", d.Orphaned)
-		}
+	if d.Missing > 0 || d.Orphaned > 0 {
+		x.log.Warn("vector index drift repaired", "collection", c.ID, "missing", d.Missing, "orphaned", d.Orphaned)
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 // Point turns a stored chunk into a vector-index point.

@@ -68,7 +68,8 @@ func TestRebuildReconcileDrop(t *testing.T) {
 			}
 			seed(t, st, c, src.ID, 20, 5)
 
-			idx := vecindex.New(testenv.Vectors(t), st, testenv.Logger(t))
+			client := testenv.Vectors(t)
+			idx := vecindex.New(client, st, testenv.Logger(t))
 			n, err := idx.Rebuild(ctx, c)
 			if err != nil || n != 100 {
 				t.Fatalf("Rebuild = %d, %v; want 100 points", n, err)
@@ -79,7 +80,7 @@ func TestRebuildReconcileDrop(t *testing.T) {
 
 			// Drift both ways: a lost point and a point whose chunk is gone.
 			docs, _ := st.ListDocuments(ctx, c.ID, "", 100, 0)
-			if err := idx.Client().DeletePoints(ctx, c.ID, []string{qdrant.PointID(docs[0].ID, 0)}); err != nil {
+			if err := client.DeletePoints(ctx, c.ID, []string{qdrant.PointID(docs[0].ID, 0)}); err != nil {
 				t.Fatal(err)
 			}
 			orphaned, err := st.DetachPaths(ctx, c.ID, []string{docs[1].Path})
@@ -101,7 +102,7 @@ func TestRebuildReconcileDrop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			hits, err := idx.Client().Search(ctx, c.ID, qdrant.Query{Vector: p.Vector, Limit: 3})
+			hits, err := idx.Search(ctx, c.ID, qdrant.Query{Vector: p.Vector, Limit: 3})
 			if err != nil || len(hits) == 0 || hits[0].ID != probe.PointID {
 				t.Errorf("search for a stored vector = %+v, %v; want %s first", hits, err, probe.PointID)
 			}
