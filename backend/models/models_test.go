@@ -94,9 +94,7 @@ func TestReadSpec(t *testing.T) {
 	// The shared MiniLM folder has the sentence-transformers files but no
 	// weights; add a weights file next to copies of them.
 	dir := t.TempDir()
-	if _, err := Import(t.Context(), Model{Name: "copy"}, "", sharedModel(t, "all-MiniLM-L6-v2"), dir, nil); err != nil {
-		t.Fatal(err)
-	}
+	copyTree(t, sharedModel(t, "all-MiniLM-L6-v2"), dir)
 	if _, err := ReadSpec(dir, mini, VariantInt8); !errors.Is(err, ErrNoWeights) {
 		t.Fatalf("ReadSpec without weights: err = %v, want ErrNoWeights", err)
 	}
@@ -360,17 +358,14 @@ func TestImport(t *testing.T) {
 	}
 	src := t.TempDir()
 	// A user's folder: the real MiniLM files plus weights at the top level.
-	if _, err := Import(t.Context(), Model{Name: "copy"}, "", sharedModel(t, "all-MiniLM-L6-v2"), src, nil); err != nil {
-		t.Fatal(err)
-	}
-	os.Remove(filepath.Join(src, ManifestName))
+	copyTree(t, sharedModel(t, "all-MiniLM-L6-v2"), src)
 	weights := filepath.Join(sharedModel(t, "synthetic-minilm-l6-int8"), "model_quantized.onnx")
 	b, _ := os.ReadFile(weights)
 	os.WriteFile(filepath.Join(src, "model_quantized.onnx"), b, 0o644)
 
 	dst := t.TempDir()
 	var calls int
-	man, err := Import(t.Context(), mini, VariantInt8, src, dst, func(Progress) { calls++ })
+	man, err := Import(t.Context(), mini, VariantInt8, []string{src}, dst, func(Progress) { calls++ })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +380,7 @@ func TestImport(t *testing.T) {
 
 	t.Run("unpinned weights", func(t *testing.T) {
 		pinned, _ := Lookup("all-MiniLM-L6-v2")
-		if _, err := Import(t.Context(), pinned, VariantInt8, src, t.TempDir(), nil); !errors.Is(err, ErrChecksum) {
+		if _, err := Import(t.Context(), pinned, VariantInt8, []string{src}, t.TempDir(), nil); !errors.Is(err, ErrChecksum) {
 			t.Errorf("random weights under the registry's pins: err = %v, want ErrChecksum", err)
 		}
 	})
@@ -394,13 +389,13 @@ func TestImport(t *testing.T) {
 		orig, _ := os.ReadFile(vocab)
 		defer os.WriteFile(vocab, orig, 0o644)
 		os.WriteFile(vocab, []byte("[PAD]\n"), 0o644)
-		if _, err := Import(t.Context(), mini, VariantInt8, src, t.TempDir(), nil); !errors.Is(err, ErrChecksum) {
+		if _, err := Import(t.Context(), mini, VariantInt8, []string{src}, t.TempDir(), nil); !errors.Is(err, ErrChecksum) {
 			t.Errorf("err = %v, want ErrChecksum", err)
 		}
 	})
 	t.Run("missing weights", func(t *testing.T) {
 		os.Remove(filepath.Join(src, "model_quantized.onnx"))
-		if _, err := Import(t.Context(), mini, VariantInt8, src, t.TempDir(), nil); !errors.Is(err, ErrFileMissing) {
+		if _, err := Import(t.Context(), mini, VariantInt8, []string{src}, t.TempDir(), nil); !errors.Is(err, ErrFileMissing) {
 			t.Errorf("err = %v, want ErrFileMissing", err)
 		}
 	})
