@@ -1,9 +1,10 @@
 // Package indexer runs Quarry's operations: one worker per collection owns
 // that collection's queue of durable operations (index, append,
-// remove_source) and carries files from a source folder to searchable
-// chunks — scanned, extracted, chunked with the model's tokenizer,
-// embedded, written to PostgreSQL and the vector index together — with
-// live progress.
+// remove_source, delete) and carries files from a source folder to
+// searchable chunks in stages, each committed before the next: scanned,
+// extracted and chunked (text in PostgreSQL: keyword-searchable at once),
+// then embedded and written to the vector index — with live progress.
+// Text never waits for a model: embedding catches up when it arrives.
 package indexer
 
 import (
@@ -11,9 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/quarry-search/quarry/backend/embedder"
 	"github.com/quarry-search/quarry/backend/events"
 	"github.com/quarry-search/quarry/backend/store"
 	"github.com/quarry-search/quarry/backend/vecindex"
@@ -21,10 +24,11 @@ import (
 
 // Operation types.
 const (
-	OpIndex        = "index"
-	OpAppend       = "append"
-	OpReindex      = "reindex"
-	OpRemoveSource = "remove_source"
+	OpIndex        = store.OpIndex
+	OpAppend       = store.OpAppend
+	OpReindex      = store.OpReindex
+	OpRemoveSource = store.OpRemoveSource
+	OpDelete       = store.OpDelete
 )
 
 // Config wires a Manager.
@@ -43,6 +47,9 @@ type Config struct {
 	OCR bool
 	// ScanOptions limit what is picked up from folders.
 	ScanOptions ScanOptions
+	// OnDeleted is told when a delete operation has purged a collection
+	// (search drops its keyword index).
+	OnDeleted func(collectionID string)
 }
 
 // Manager owns the per-collection workers.
@@ -70,7 +77,7 @@ func New(cfg Config) *Manager {
 }
 
 // Enqueue records an operation durably and wakes the collection's worker.
-func (m *Manager) Enqueue(ctx context.Context, collectionID, typ string, config map[string]any, actor int64) (store.Operation, error) {
+func (m *Manager) Enqueue(ctx context.Context, collectionID, typ string, config store.OpConfig, actor int64) (store.Operation, error) {
 	op, err := m.cfg.Store.CreateOperation(ctx, collectionID, typ, config, actor)
 	if err != nil {
 		return store.Operation{}, err
@@ -116,6 +123,12 @@ func (m *Manager) Serve(ctx context.Context) error {
 	} else if n > 0 {
 		m.log.Warn("resuming operations interrupted by a crash or shutdown", "count", n)
 	}
+	if n, err := m.cfg.Store.RequeueDeletes(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		m.log.Warn("resuming deletions", "count", n)
+	}
+	m.catchUpAll(ctx)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
@@ -182,15 +195,20 @@ func (m *Manager) run(ctx context.Context, op store.Operation) {
 	go func() {
 		defer close(repDone)
 		report(repCtx, m.cfg.Bus, c, base, started, m.cfg.ProgressEvery, func(p Progress) {
-			cancelled, err := m.cfg.Store.SaveProgress(ctx, op.ID, progressMap(p))
-			if cancelled || errors.Is(err, errGone) {
+			status, err := m.cfg.Store.SaveProgress(ctx, op.ID, progressMap(p))
+			switch {
+			case status == store.OpCancelled || errors.Is(err, errGone):
 				cancel(errCancelled)
+			case status == store.OpPaused:
+				cancel(errPaused)
 			}
 		})
 	}()
-	_ = m.cfg.Store.SetCollectionStatus(ctx, op.CollectionID, "processing", "")
+	if op.Type != OpDelete {
+		_ = m.cfg.Store.SetCollectionStatus(ctx, op.CollectionID, "processing", "")
+	}
 	log.Info("operation started")
-	err := m.execute(opCtx, op, c)
+	waiting, err := m.execute(opCtx, op, c)
 	stopRep()
 	<-repDone
 
@@ -198,6 +216,24 @@ func (m *Manager) run(ctx context.Context, op store.Operation) {
 		// Shutting down: the operation stays "processing" and resumes at
 		// the next start.
 		log.Info("operation interrupted by shutdown; it resumes at the next start")
+		return
+	}
+	if errors.Is(context.Cause(opCtx), errPaused) {
+		// Paused: every stage committed so far stays; resuming runs the
+		// operation again, which skips what is done.
+		p := c.snapshot(base, started)
+		p.Status, p.CurrentFile, p.ETASeconds = store.OpPaused, "", 0
+		_, _ = m.cfg.Store.SaveProgress(ctx, op.ID, progressMap(p))
+		_ = m.cfg.Store.SetCollectionStatus(ctx, op.CollectionID, "ready", "indexing paused")
+		m.cfg.Bus.Publish(events.Event{Topic: events.OperationProgress, Data: p})
+		m.cfg.Bus.Publish(events.Event{Topic: events.CollectionChanged, Data: op.CollectionID})
+		log.Info("operation paused")
+		return
+	}
+	if op.Type == OpDelete && err == nil {
+		// The collection, and this operation with it, is gone.
+		m.cfg.Bus.Publish(events.Event{Topic: events.CollectionChanged, Data: op.CollectionID})
+		log.Info("collection deleted", "took", time.Since(started).Round(time.Millisecond))
 		return
 	}
 	status, msg := store.OpCompleted, ""
@@ -209,6 +245,7 @@ func (m *Manager) run(ctx context.Context, op store.Operation) {
 	}
 	final := c.snapshot(base, started)
 	final.Status, final.Error, final.CurrentFile, final.ETASeconds = status, msg, "", 0
+	final.Waiting = waiting
 	if err := m.cfg.Store.FinishOperation(ctx, op.ID, status, msg, progressMap(final)); err != nil {
 		log.Error("record operation outcome", "err", err)
 	}
@@ -223,6 +260,9 @@ func (m *Manager) run(ctx context.Context, op store.Operation) {
 	case final.FilesFailed > 1:
 		collMsg = fmt.Sprintf("%d files could not be indexed", final.FilesFailed)
 	}
+	if waiting != "" && status != store.OpFailed {
+		collMsg = strings.TrimPrefix(collMsg+" · keyword search ready · "+waiting, " · ")
+	}
 	_ = m.cfg.Store.SetCollectionStatus(ctx, op.CollectionID, collStatus, collMsg)
 	m.cfg.Bus.Publish(events.Event{Topic: events.OperationProgress, Data: final})
 	m.cfg.Bus.Publish(events.Event{Topic: events.CollectionChanged, Data: op.CollectionID})
@@ -232,57 +272,53 @@ func (m *Manager) run(ctx context.Context, op store.Operation) {
 
 var (
 	errCancelled = errors.New("operation cancelled")
+	errPaused    = errors.New("operation paused")
 	errGone      = store.ErrNotFound
 )
 
 func progressMap(p Progress) map[string]any {
 	return map[string]any{
 		"phase": p.Phase, "files_total": p.FilesTotal, "files_done": p.FilesDone, "files_failed": p.FilesFailed,
-		"files_skipped": p.FilesSkipped, "chunks": p.Chunks, "bytes": p.Bytes, "current_file": p.CurrentFile,
+		"files_skipped": p.FilesSkipped, "chunks": p.Chunks, "embedded": p.Embedded, "bytes": p.Bytes, "current_file": p.CurrentFile,
 		"files_per_sec": p.FilesPerSec, "chunks_per_sec": p.ChunksPerSec, "eta_seconds": p.ETASeconds,
-		"elapsed_ms": p.ElapsedMS, "error": p.Error, "status": p.Status,
+		"elapsed_ms": p.ElapsedMS, "error": p.Error, "status": p.Status, "waiting": p.Waiting,
 	}
 }
 
-// execute dispatches on the operation type.
-func (m *Manager) execute(ctx context.Context, op store.Operation, c *counters) error {
-	coll, err := m.cfg.Store.GetCollection(ctx, op.CollectionID)
+// execute dispatches on the operation type. waiting says why embedding
+// could not be done (the model is missing), when text was indexed alone.
+func (m *Manager) execute(ctx context.Context, op store.Operation, c *counters) (waiting string, err error) {
+	coll, err := m.cfg.Store.CollectionForWork(ctx, op.CollectionID)
 	if err != nil {
-		return err
+		return "", err
+	}
+	if coll.Deleted && op.Type != OpDelete {
+		return "", fmt.Errorf("the collection is being deleted")
 	}
 	switch op.Type {
 	case OpIndex, OpAppend:
 		srcs, err := m.sourcesFor(ctx, op)
 		if err != nil {
-			return err
+			return "", err
 		}
-		for _, src := range srcs {
-			if err := m.syncSource(ctx, coll, src, c); err != nil {
-				return err
-			}
+		r, err := m.newRun(ctx, coll, c)
+		if err != nil {
+			return "", err
 		}
-		return nil
+		c.mu.Lock()
+		c.waiting = r.waiting
+		c.mu.Unlock()
+		return r.waiting, r.sync(ctx, srcs, op.Config.EmbedOnly)
 	case OpRemoveSource:
-		sid, ok := sourceID(op.Config)
-		if !ok {
-			return errors.New("remove_source needs a source_id")
+		if op.Config.SourceID == 0 {
+			return "", errors.New("remove_source needs a source_id")
 		}
-		return m.removeSource(ctx, coll, sid)
+		return "", m.removeSource(ctx, coll, op.Config.SourceID)
+	case OpDelete:
+		return "", m.purge(ctx, coll, c)
 	default:
-		return fmt.Errorf("operation type %q is not supported by this version of Quarry", op.Type)
+		return "", fmt.Errorf("operation type %q is not supported by this version of Quarry", op.Type)
 	}
-}
-
-func sourceID(cfg map[string]any) (int64, bool) {
-	switch v := cfg["source_id"].(type) {
-	case float64:
-		return int64(v), true
-	case int64:
-		return v, true
-	case int:
-		return int64(v), true
-	}
-	return 0, false
 }
 
 // sourcesFor lists the sources an index/append operation covers: the one
@@ -292,8 +328,8 @@ func (m *Manager) sourcesFor(ctx context.Context, op store.Operation) ([]store.S
 	if err != nil {
 		return nil, err
 	}
-	sid, ok := sourceID(op.Config)
-	if !ok {
+	sid := op.Config.SourceID
+	if sid == 0 {
 		return srcs, nil
 	}
 	for _, s := range srcs {
@@ -311,5 +347,76 @@ func (m *Manager) removeSource(ctx context.Context, coll store.Collection, sourc
 	if err != nil {
 		return err
 	}
+	if err := m.cfg.Index.WaitReady(ctx, coll.ID); err != nil {
+		return err
+	}
 	return m.cfg.Index.DeleteDocuments(ctx, coll, orphaned)
 }
+
+// purge carries out a delete operation: the collection is hidden already;
+// its vectors, keyword index and rows go, in an order that a crash at any
+// point resumes (each step is idempotent, the rows go last).
+func (m *Manager) purge(ctx context.Context, coll store.Collection, c *counters) error {
+	c.setPhase("removing vectors")
+	if err := m.cfg.Index.WaitReady(ctx, coll.ID); err != nil {
+		return err
+	}
+	if err := m.cfg.Index.Drop(ctx, coll); err != nil {
+		return err
+	}
+	if m.cfg.OnDeleted != nil {
+		m.cfg.OnDeleted(coll.ID)
+	}
+	c.setPhase("removing documents")
+	if err := m.cfg.Store.DeleteCollection(ctx, coll.ID, 0); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// ModelInstalled queues the embedding of every collection that uses the
+// model and holds text waiting for it: a model that arrives (download,
+// import) is put to work with no user action.
+func (m *Manager) ModelInstalled(ctx context.Context, model string) {
+	list, err := m.cfg.Store.ListCollections(ctx)
+	if err != nil {
+		m.log.Error("find collections waiting for a model", "model", model, "err", err)
+		return
+	}
+	for _, c := range list {
+		if c.ModelName == model {
+			m.queueCatchUp(ctx, c)
+		}
+	}
+}
+
+// catchUpAll queues embedding for collections whose text waits for a
+// model that is now installed (a model imported while Quarry was closed,
+// or a run interrupted between its text and its vectors).
+func (m *Manager) catchUpAll(ctx context.Context) {
+	list, err := m.cfg.Store.ListCollections(ctx)
+	if err != nil {
+		m.log.Error("find collections waiting for a model", "err", err)
+		return
+	}
+	for _, c := range list {
+		if m.cfg.Embedders.Installed(c.ModelName) {
+			m.queueCatchUp(ctx, c)
+		}
+	}
+}
+
+func (m *Manager) queueCatchUp(ctx context.Context, c store.Collection) {
+	n, err := m.cfg.Store.CountUnembedded(ctx, c.ID)
+	if err != nil || n == 0 {
+		return
+	}
+	if _, err := m.Enqueue(ctx, c.ID, OpAppend, store.OpConfig{EmbedOnly: true, Reason: "model ready"}, 0); err != nil {
+		m.log.Error("queue embedding", "collection", c.ID, "err", err)
+		return
+	}
+	m.log.Info("queued embedding of stored text", "collection", c.ID, "documents", n)
+}
+
+// batchSize is how many chunks go to the model per call.
+func (m *Manager) batchSize(*embedder.Service) int { return embedBatch }

@@ -1,7 +1,10 @@
 package indexer
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -9,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/quarry-search/quarry/backend/chunk"
-	"github.com/quarry-search/quarry/backend/embedder"
 	"github.com/quarry-search/quarry/backend/extract"
 	"github.com/quarry-search/quarry/backend/scan"
 	"github.com/quarry-search/quarry/backend/tokenizer"
@@ -79,40 +81,16 @@ func walk(ctx context.Context, root string, opts ScanOptions, fn func(foundFile)
 	return cbErr
 }
 
-// chunkOut is one chunk of a document.
-type chunkOut struct {
-	// Text is the passage as stored and shown; Embed what the model sees
-	// (the heading path and the passage).
-	Text      string
-	Embed     string
-	Tokens    int
-	PageStart int
-	PageEnd   int
-	// CharStart and CharEnd are UTF-8 byte offsets into the document's
-	// extracted text.
-	CharStart int
-	CharEnd   int
-	Heading   string
-}
-
 // extracted is what a document turned into.
 type extracted struct {
 	MimeType string
 	Pages    int
 	Meta     map[string]any
-	Chunks   []chunkOut
-}
-
-func newChunker(emb *embedder.Service, size, overlap int) (*chunk.Chunker, error) {
-	info := emb.Info()
-	tok := emb.Tokenizer()
-	if tok == nil {
-		// Word-vector models have no subword tokenizer: count words.
-		tok = words{}
-	}
-	size = min(size, max(info.MaxSeqLen-2, 8))
-	overlap = min(overlap, size/2)
-	return &chunk.Chunker{Tokenizer: tok, Size: size, Overlap: overlap, MaxSeqLen: info.MaxSeqLen}, nil
+	Chunks   []chunk.Chunk
+	// Text is the document's blocks as encodeText keeps them, TextBytes
+	// the size of its plain text.
+	Text      []byte
+	TextBytes int
 }
 
 // extractAndChunk reads a document's text and cuts it into chunks. The
@@ -138,12 +116,56 @@ func extractAndChunk(ctx context.Context, f foundFile, ch *chunk.Chunker, ocr bo
 	if len(chunks) == 0 {
 		return extracted{}, errors.New("the file holds no text")
 	}
-	out = extracted{MimeType: doc.MIME, Pages: doc.Meta.Pages, Meta: meta(doc), Chunks: make([]chunkOut, len(chunks))}
-	for i, c := range chunks {
-		out.Chunks[i] = chunkOut{
-			Text: c.Text, Embed: c.EmbedText(), Tokens: c.Tokens, PageStart: c.PageStart, PageEnd: c.PageEnd,
-			CharStart: c.Start, CharEnd: c.End, Heading: c.Heading,
-		}
+	text, n, err := encodeText(doc.Blocks)
+	if err != nil {
+		return extracted{}, fmt.Errorf("keep text: %w", err)
+	}
+	return extracted{MimeType: doc.MIME, Pages: doc.Meta.Pages, Meta: meta(doc), Chunks: chunks, Text: text, TextBytes: n}, nil
+}
+
+// storedBlock is a block as kept in PostgreSQL.
+type storedBlock struct {
+	Kind     extract.Kind `json:"k,omitempty"`
+	Text     string       `json:"t"`
+	Page     int          `json:"p,omitempty"`
+	Headings []string     `json:"h,omitempty"`
+}
+
+// encodeText keeps a document's blocks (text, page map, heading paths) as
+// gzip-compressed JSON, so that chunks can be cut again without opening
+// the file; it also returns the plain text's size.
+func encodeText(blocks []extract.Block) ([]byte, int, error) {
+	out := make([]storedBlock, len(blocks))
+	n := 0
+	for i, b := range blocks {
+		out[i] = storedBlock{Kind: b.Kind, Text: b.Text, Page: b.Page, Headings: b.Headings}
+		n += len(b.Text)
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err := json.NewEncoder(zw).Encode(out); err != nil {
+		return nil, 0, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, 0, err
+	}
+	return buf.Bytes(), n, nil
+}
+
+// decodeText reverses encodeText.
+func decodeText(raw []byte) ([]extract.Block, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	var in []storedBlock
+	if err := json.NewDecoder(zr).Decode(&in); err != nil {
+		return nil, err
+	}
+	out := make([]extract.Block, len(in))
+	for i, b := range in {
+		out[i] = extract.Block{Kind: b.Kind, Text: b.Text, Page: b.Page, Headings: b.Headings}
 	}
 	return out, nil
 }

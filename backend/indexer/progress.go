@@ -15,13 +15,18 @@ type Progress struct {
 	CollectionID string `json:"collection_id"`
 	Type         string `json:"type"`
 	// Status is the operation's status; "processing" until it ends.
-	Status       string  `json:"status"`
-	Phase        string  `json:"phase"`
-	FilesTotal   int64   `json:"files_total"`
-	FilesDone    int64   `json:"files_done"`
-	FilesFailed  int64   `json:"files_failed"`
-	FilesSkipped int64   `json:"files_skipped"`
-	Chunks       int64   `json:"chunks"`
+	Status       string `json:"status"`
+	Phase        string `json:"phase"`
+	FilesTotal   int64  `json:"files_total"`
+	FilesDone    int64  `json:"files_done"`
+	FilesFailed  int64  `json:"files_failed"`
+	FilesSkipped int64  `json:"files_skipped"`
+	Chunks       int64  `json:"chunks"`
+	// Embedded counts the chunks given vectors by this operation.
+	Embedded int64 `json:"embedded"`
+	// Waiting says why embedding waits (the model is missing, say);
+	// text is indexed meanwhile.
+	Waiting      string  `json:"waiting,omitempty"`
 	Bytes        int64   `json:"bytes"`
 	CurrentFile  string  `json:"current_file"`
 	FilesPerSec  float64 `json:"files_per_sec"`
@@ -36,9 +41,9 @@ type Progress struct {
 // into Progress snapshots.
 type counters struct {
 	filesTotal, filesDone, filesFailed, filesSkipped atomic.Int64
-	chunks, bytes                                    atomic.Int64
+	chunks, bytes, embedded                          atomic.Int64
 	mu                                               sync.Mutex
-	current, phase                                   string
+	current, phase, waiting                          string
 }
 
 func (c *counters) setCurrent(path string) {
@@ -60,9 +65,10 @@ func (c *counters) snapshot(base Progress, started time.Time) Progress {
 	p.FilesFailed = c.filesFailed.Load()
 	p.FilesSkipped = c.filesSkipped.Load()
 	p.Chunks = c.chunks.Load()
+	p.Embedded = c.embedded.Load()
 	p.Bytes = c.bytes.Load()
 	c.mu.Lock()
-	p.CurrentFile, p.Phase = c.current, c.phase
+	p.CurrentFile, p.Phase, p.Waiting = c.current, c.phase, c.waiting
 	c.mu.Unlock()
 	el := time.Since(started)
 	p.ElapsedMS = el.Milliseconds()

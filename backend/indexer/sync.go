@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"sync"
 	"time"
@@ -12,127 +13,243 @@ import (
 
 	"github.com/quarry-search/quarry/backend/chunk"
 	"github.com/quarry-search/quarry/backend/embedder"
+	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/qdrant"
 	"github.com/quarry-search/quarry/backend/store"
+	"github.com/quarry-search/quarry/backend/tokenizer"
 	"github.com/quarry-search/quarry/backend/vecindex"
 )
 
-// A document on its way through the pipeline.
+// A document on its way to the vector index: its chunks are stored (and
+// keyword-searchable) already; the embedding stage gives them vectors.
 type docWork struct {
-	id     string
-	file   foundFile
-	result extracted
+	id       string
+	sourceID int64
+	path     string
+	mimeType string
+	modified time.Time
+	rows     []store.ChunkRow
+	// replace is set when rows were cut anew from the stored text: they
+	// replace the stored chunks instead of gaining embeddings.
+	replace bool
 	// vectors are filled in by the embedding stage.
 	vectors [][]float32
 }
 
-// syncSource makes a collection's view of one folder match the disk:
-// new and changed files are indexed, unchanged ones skipped, vanished ones
-// forgotten. Per-file problems fail that file with a reason; problems with
-// the database or the vector index fail the operation.
-func (m *Manager) syncSource(ctx context.Context, coll store.Collection, src store.Source, c *counters) error {
-	sourceID := src.ID
-	log := m.log.With("collection", coll.ID, "source", src.Path)
+// run is one index/append operation over a collection: the stages below
+// are its methods, sharing what the operation decided at its start.
+type run struct {
+	m    *Manager
+	coll store.Collection
+	c    *counters
+	log  *slog.Logger
+	// emb is nil while the collection's model cannot be used (missing,
+	// downloading, failing to load): text is indexed, embedding waits.
+	emb     *embedder.Service
+	waiting string
+	chunker *chunk.Chunker
+	// chunkedWith names the chunker, so that chunks cut before the model
+	// was there are re-cut when it arrives.
+	chunkedWith string
+	// sent lists the documents this run has handed to the embedding
+	// stage, so that the catch-up pass does not embed them twice.
+	sent sync.Map
+
+	mu sync.Mutex
+	// orphans lost their last path in this run; their vectors go once
+	// the collection's vectors are loaded.
+	orphans []string
+}
+
+// newRun opens the collection's model if it can be used now, and
+// otherwise asks for it in the background: indexing text never waits for
+// a model.
+func (m *Manager) newRun(ctx context.Context, coll store.Collection, c *counters) (*run, error) {
+	r := &run{m: m, coll: coll, c: c, log: m.log.With("collection", coll.ID)}
 	c.setPhase("loading model")
 	emb, err := m.cfg.Embedders.Get(ctx, coll.ModelName)
-	if err != nil {
-		return fmt.Errorf("load model %s: %w", coll.ModelName, err)
-	}
-	info := emb.Info()
-	if info.Dims != coll.EmbeddingDims {
-		return fmt.Errorf("model %s makes %d-dimensional vectors but the collection holds %d", coll.ModelName, info.Dims, coll.EmbeddingDims)
-	}
-	if err := m.cfg.Store.SetModelFingerprint(ctx, coll.ID, info.Fingerprint); err != nil {
-		if errors.Is(err, store.ErrFingerprintMismatch) {
-			return fmt.Errorf("the installed %s differs from the one this collection was indexed with (%s); reindex the collection to use it", coll.ModelName, coll.ModelFingerprint)
+	switch {
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case errors.Is(err, ErrModelMissing):
+		m.cfg.Embedders.Request(coll.ModelName)
+		r.waiting = waitingText(coll.ModelName, m.cfg.Embedders.State(coll.ModelName))
+		r.log.Info("indexing text only; embedding waits for the model", "model", coll.ModelName, "err", err)
+	case err != nil:
+		r.waiting = fmt.Sprintf("semantic search waiting for %s: %v", displayName(coll.ModelName), err)
+		r.log.Warn("indexing text only; the model does not load", "model", coll.ModelName, "err", err)
+	default:
+		info := emb.Info()
+		if info.Dims != coll.EmbeddingDims {
+			return nil, fmt.Errorf("model %s makes %d-dimensional vectors but the collection holds %d", coll.ModelName, info.Dims, coll.EmbeddingDims)
 		}
-		return err
+		if err := m.cfg.Store.SetModelFingerprint(ctx, coll.ID, info.Fingerprint); err != nil {
+			if !errors.Is(err, store.ErrFingerprintMismatch) {
+				return nil, err
+			}
+			r.waiting = fmt.Sprintf("the installed %s differs from the one this collection was indexed with; reindex the collection to use it", coll.ModelName)
+		} else {
+			r.emb = emb
+		}
 	}
-	if err := m.cfg.Index.Ensure(ctx, coll); err != nil {
-		return err
+	if r.chunker, r.chunkedWith, err = chunkerFor(r.emb, coll); err != nil {
+		return nil, err
 	}
-	known, err := m.cfg.Store.SourcePaths(ctx, sourceID)
-	if err != nil {
-		return err
-	}
-	chunker, err := newChunker(emb, coll.ChunkSize, coll.ChunkOverlap)
-	if err != nil {
-		return err
-	}
+	return r, nil
+}
 
-	c.setPhase("indexing")
-	seen := make(map[string]bool, len(known))
-	// Content being processed in this run: a second file with the same
-	// bytes only gains a path.
-	var inflight sync.Map
+// waitingText is what a collection says while its model is not there.
+func waitingText(model string, st ModelState) string {
+	name := displayName(model)
+	switch st.State {
+	case ModelDownloading:
+		return fmt.Sprintf("semantic search waiting for %s (downloading %.0f %%)", name, st.Percent)
+	case ModelFailed:
+		return fmt.Sprintf("semantic search waiting for %s: %s", name, st.Error)
+	}
+	return fmt.Sprintf("semantic search waiting for %s (not installed)", name)
+}
+
+func displayName(model string) string {
+	if m, ok := models.Lookup(model); ok && m.DisplayName != "" {
+		return m.DisplayName
+	}
+	return model
+}
+
+// chunkerFor cuts text by the model's own tokens when the model is at
+// hand; without it (or for word-vector models) by words. The name it
+// returns says which, so the stored chunks can be re-cut later.
+func chunkerFor(emb *embedder.Service, coll store.Collection) (*chunk.Chunker, string, error) {
+	maxLen := 512
+	var tok tokenizer.Tokenizer = words{}
+	by := "words"
+	if emb != nil {
+		maxLen = emb.Info().MaxSeqLen
+		if t := emb.Tokenizer(); t != nil {
+			tok, by = t, "model:"+coll.ModelName
+		}
+	} else if m, ok := models.Lookup(coll.ModelName); ok {
+		if m.MaxSeqLen > 0 {
+			maxLen = m.MaxSeqLen
+		}
+		if m.Kind == models.KindStatic {
+			by = "words"
+		} else {
+			// The model's tokenizer comes with the model; until then
+			// words stand in for tokens and the chunks are re-cut.
+			by = "words-for:" + coll.ModelName
+		}
+	}
+	size := min(coll.ChunkSize, max(maxLen-2, 8))
+	overlap := min(coll.ChunkOverlap, size/2)
+	ch := &chunk.Chunker{Tokenizer: tok, Size: size, Overlap: overlap, MaxSeqLen: maxLen}
+	return ch, fmt.Sprintf("%s/%d/%d", by, size, overlap), nil
+}
+
+// sourceRun is what the discovery stage learned about one source.
+type sourceRun struct {
+	src   store.Source
+	known map[string]store.KnownPath
+	seen  map[string]bool
+}
+
+// found is a file with the source it was found in.
+type found struct {
+	foundFile
+	sourceID int64
+}
+
+// sync makes the collection match its folders (all, or the one the
+// operation names), then embeds whatever text waits for vectors. Per-file
+// problems fail that file with a reason; problems with the database or
+// the vector index fail the operation.
+func (r *run) sync(ctx context.Context, srcs []store.Source, embedOnly bool) error {
+	r.c.setPhase("indexing")
 	g, gctx := errgroup.WithContext(ctx)
-	files := make(chan foundFile, 64)
-	docs := make(chan *docWork, 8)
+	files := make(chan found, 64)
+	toEmbed := make(chan *docWork, 8)
 	embedded := make(chan *docWork, 8)
+	var sources []*sourceRun
 
-	// Stage 1: walk the folder, skipping files that have not changed.
+	// Stage 1: walk the folders, skipping files that have not changed.
+	if !embedOnly {
+		for _, s := range srcs {
+			known, err := r.m.cfg.Store.SourcePaths(ctx, s.ID)
+			if err != nil {
+				return err
+			}
+			sources = append(sources, &sourceRun{src: s, known: known, seen: make(map[string]bool, len(known))})
+		}
+	}
 	g.Go(func() error {
 		defer close(files)
-		return walk(gctx, src.Path, m.cfg.ScanOptions, func(f foundFile) error {
-			seen[f.Path] = true
-			c.filesTotal.Add(1)
-			if f.Err != nil {
-				c.filesFailed.Add(1)
-				log.Warn("file cannot be read", "path", f.Path, "err", f.Err)
-				return nil
+		for _, s := range sources {
+			if err := r.discover(gctx, s, files); err != nil {
+				return err
 			}
-			if k, ok := known[f.Path]; ok && unchanged(k, f) {
-				c.filesSkipped.Add(1)
-				return nil
-			}
-			select {
-			case files <- f:
-				return nil
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-		})
+		}
+		return nil
 	})
 
-	// Stage 2: record, deduplicate, extract and chunk, in parallel.
-	workers := m.cfg.ExtractWorkers
+	// Stage 2: record, deduplicate, extract, chunk and commit text, in
+	// parallel; then catch up on text stored earlier without vectors.
+	workers := r.m.cfg.ExtractWorkers
 	if workers <= 0 {
 		workers = max(2, runtime.NumCPU())
 	}
-	extractDone := make(chan struct{})
-	var extractors errgroup.Group
-	for range workers {
-		extractors.Go(func() error {
-			for f := range files {
-				if err := m.prepare(gctx, coll, sourceID, f, chunker, c, &inflight, docs); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
+	var inflight sync.Map
 	g.Go(func() error {
-		defer close(extractDone)
-		defer close(docs)
-		return extractors.Wait()
+		defer close(toEmbed)
+		var extractors errgroup.Group
+		for range workers {
+			extractors.Go(func() error {
+				for f := range files {
+					if err := r.prepare(gctx, f, &inflight, toEmbed); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		if err := extractors.Wait(); err != nil {
+			return err
+		}
+		if r.emb == nil {
+			return nil
+		}
+		return r.catchUp(gctx, toEmbed)
 	})
 
 	// Stage 3: embed chunks in batches across documents, so the model
 	// always has full batches while extraction runs ahead.
 	g.Go(func() error {
 		defer close(embedded)
-		return embedStage(gctx, emb, docs, embedded)
+		if r.emb == nil {
+			for range toEmbed {
+			}
+			return nil
+		}
+		return embedStage(gctx, r.emb, toEmbed, embedded, r.m.batchSize(r.emb))
 	})
 
-	// Stage 4: write chunks and vectors together.
+	// Stage 4: write vectors to PostgreSQL and the vector index.
 	g.Go(func() error {
+		ready := false
 		for d := range embedded {
-			if err := m.write(gctx, coll, sourceID, d); err != nil {
+			if !ready {
+				r.c.setPhase("writing vectors")
+				if err := r.m.cfg.Index.WaitReady(gctx, r.coll.ID); err != nil {
+					return err
+				}
+				if err := r.m.cfg.Index.Ensure(gctx, r.coll); err != nil {
+					return err
+				}
+				ready = true
+			}
+			if err := r.writeVectors(gctx, d); err != nil {
 				return err
 			}
-			c.chunks.Add(int64(len(d.result.Chunks)))
-			c.bytes.Add(d.file.Size)
-			c.filesDone.Add(1)
 		}
 		return nil
 	})
@@ -140,26 +257,82 @@ func (m *Manager) syncSource(ctx context.Context, coll store.Collection, src sto
 		return err
 	}
 
-	// Files that vanished from the folder leave the collection.
-	var gone []string
-	for p := range known {
-		if !seen[p] {
-			gone = append(gone, p)
+	// Files that vanished from the folders leave the collection.
+	for _, s := range sources {
+		var gone []string
+		for p := range s.known {
+			if !s.seen[p] {
+				gone = append(gone, p)
+			}
+		}
+		if len(gone) > 0 {
+			r.c.setPhase("removing deleted files")
+			orphaned, err := r.m.cfg.Store.DetachPaths(ctx, r.coll.ID, gone)
+			if err != nil {
+				return err
+			}
+			r.addOrphans(orphaned)
+			r.log.Info("forgot files that are gone", "paths", len(gone), "documents", len(orphaned))
 		}
 	}
-	if len(gone) > 0 {
-		c.setPhase("removing deleted files")
-		orphaned, err := m.cfg.Store.DetachPaths(ctx, coll.ID, gone)
-		if err != nil {
-			return err
-		}
-		if err := m.cfg.Index.DeleteDocuments(ctx, coll, orphaned); err != nil {
-			return err
-		}
-		log.Info("forgot files that are gone", "paths", len(gone), "documents", len(orphaned))
+	if err := r.dropOrphans(ctx); err != nil {
+		return err
 	}
-	c.setPhase("done")
-	return m.cfg.Store.RefreshSourceCounts(ctx, sourceID, true)
+	for _, s := range sources {
+		if err := r.m.cfg.Store.RefreshSourceCounts(ctx, s.src.ID, true); err != nil {
+			return err
+		}
+	}
+	r.c.setPhase("done")
+	return nil
+}
+
+// discover walks one source.
+func (r *run) discover(ctx context.Context, s *sourceRun, out chan<- found) error {
+	return walk(ctx, s.src.Path, r.m.cfg.ScanOptions, func(f foundFile) error {
+		s.seen[f.Path] = true
+		r.c.filesTotal.Add(1)
+		if f.Err != nil {
+			r.c.filesFailed.Add(1)
+			r.log.Warn("file cannot be read", "path", f.Path, "err", f.Err)
+			return nil
+		}
+		if k, ok := s.known[f.Path]; ok && unchanged(k, f) {
+			r.c.filesSkipped.Add(1)
+			return nil
+		}
+		select {
+		case out <- found{foundFile: f, sourceID: s.src.ID}:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+}
+
+func (r *run) addOrphans(ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	r.mu.Lock()
+	r.orphans = append(r.orphans, ids...)
+	r.mu.Unlock()
+}
+
+// dropOrphans deletes the vectors of documents this run removed; it waits
+// for the collection's vectors to be loaded, so it never races that load.
+func (r *run) dropOrphans(ctx context.Context) error {
+	r.mu.Lock()
+	ids := r.orphans
+	r.orphans = nil
+	r.mu.Unlock()
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := r.m.cfg.Index.WaitReady(ctx, r.coll.ID); err != nil {
+		return err
+	}
+	return r.m.cfg.Index.DeleteDocuments(ctx, r.coll, ids)
 }
 
 // unchanged reports whether a file is as it was when last handled.
@@ -174,46 +347,125 @@ func unchanged(k store.KnownPath, f foundFile) bool {
 }
 
 // prepare records a file and, when its content is new, extracts and
-// chunks it. A file whose content the collection already holds only gains
+// chunks it and commits its text and chunks: from then on keyword search
+// finds it. A file whose content the collection already holds only gains
 // a path.
-func (m *Manager) prepare(ctx context.Context, coll store.Collection, sourceID int64, f foundFile, ch *chunk.Chunker, c *counters, inflight *sync.Map, out chan<- *docWork) error {
-	c.setCurrent(f.Path)
+func (r *run) prepare(ctx context.Context, f found, inflight *sync.Map, out chan<- *docWork) error {
+	r.c.setCurrent(f.Path)
 	if err := f.hash(); err != nil {
-		c.filesFailed.Add(1)
-		m.log.Warn("file cannot be read", "path", f.Path, "err", err)
+		r.c.filesFailed.Add(1)
+		r.log.Warn("file cannot be read", "path", f.Path, "err", err)
 		return nil
 	}
-	att, err := m.cfg.Store.AttachFile(ctx, coll.ID, store.FileInfo{
-		SourceID: sourceID, Path: f.Path, Size: f.Size, Modified: f.Modified, MimeType: f.MimeType, Hash: f.Hash,
+	att, err := r.m.cfg.Store.AttachFile(ctx, r.coll.ID, store.FileInfo{
+		SourceID: f.sourceID, Path: f.Path, Size: f.Size, Modified: f.Modified, MimeType: f.MimeType, Hash: f.Hash,
 	})
 	if err != nil {
 		return err
 	}
-	if err := m.cfg.Index.DeleteDocuments(ctx, coll, att.Orphaned); err != nil {
-		return err
-	}
+	r.addOrphans(att.Orphaned)
 	if _, dup := inflight.LoadOrStore(att.DocumentID, true); dup || !att.Process {
-		c.filesDone.Add(1)
+		r.c.filesDone.Add(1)
 		return nil
 	}
-	res, err := extractAndChunk(ctx, f, ch, m.cfg.OCR)
+	res, err := extractAndChunk(ctx, f.foundFile, r.chunker, r.m.cfg.OCR)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		c.filesFailed.Add(1)
-		return m.cfg.Store.FailDocument(ctx, att.DocumentID, err.Error())
+		r.c.filesFailed.Add(1)
+		return r.m.cfg.Store.FailDocument(ctx, att.DocumentID, err.Error())
 	}
+	rows := chunkRows(att.DocumentID, res.Chunks)
+	if err := r.m.cfg.Store.CompleteDocument(ctx, r.coll.ID, att.DocumentID, store.DocumentResult{
+		MimeType: res.MimeType, PageCount: res.Pages, Meta: res.Meta, Chunks: rows,
+		Text: res.Text, TextBytes: res.TextBytes, ChunkedWith: r.chunkedWith,
+	}); err != nil {
+		return err
+	}
+	r.c.chunks.Add(int64(len(rows)))
+	r.c.bytes.Add(f.Size)
+	r.c.filesDone.Add(1)
+	if r.emb == nil {
+		return nil
+	}
+	r.sent.Store(att.DocumentID, true)
+	d := &docWork{id: att.DocumentID, sourceID: f.sourceID, path: f.Path, mimeType: res.MimeType, modified: f.Modified, rows: rows}
 	select {
-	case out <- &docWork{id: att.DocumentID, file: f, result: res}:
+	case out <- d:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-// embedBatch is how many chunks go to the model per call, and batchWait
-// how long a partial batch waits for more.
+// chunkRows turns chunks into rows without embeddings.
+func chunkRows(docID string, chunks []chunk.Chunk) []store.ChunkRow {
+	rows := make([]store.ChunkRow, len(chunks))
+	for i, ck := range chunks {
+		rows[i] = store.ChunkRow{
+			Index: i, PointID: qdrant.PointID(docID, i), Text: ck.Text, TokenCount: ck.Tokens,
+			PageStart: ck.PageStart, PageEnd: ck.PageEnd, CharStart: ck.Start, CharEnd: ck.End, Heading: ck.Heading,
+		}
+	}
+	return rows
+}
+
+// catchUp hands the embedding stage every document whose text is stored
+// without vectors (indexed while the model was missing, or interrupted
+// between the two commits), re-cutting chunks that were cut by words for
+// a model that counts tokens. Files are never opened again.
+func (r *run) catchUp(ctx context.Context, out chan<- *docWork) error {
+	after := ""
+	for {
+		batch, err := r.m.cfg.Store.UnembeddedDocuments(ctx, r.coll.ID, after, 256)
+		if err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		r.c.setPhase("embedding stored text")
+		for _, u := range batch {
+			after = u.ID
+			if _, done := r.sent.Load(u.ID); done {
+				continue
+			}
+			d := &docWork{id: u.ID, sourceID: u.SourceID, path: u.Path, mimeType: u.MimeType, modified: u.Modified}
+			if u.ChunkedWith == r.chunkedWith {
+				if d.rows, err = r.m.cfg.Store.DocumentChunks(ctx, u.ID); err != nil {
+					return err
+				}
+			} else {
+				raw, err := r.m.cfg.Store.DocumentText(ctx, u.ID)
+				if err != nil {
+					return err
+				}
+				blocks, err := decodeText(raw)
+				if err != nil {
+					return fmt.Errorf("stored text of %s: %w", u.Path, err)
+				}
+				chunks, err := r.chunker.Blocks(ctx, blocks)
+				if err != nil {
+					return fmt.Errorf("chunk %s: %w", u.Path, err)
+				}
+				d.rows, d.replace = chunkRows(u.ID, chunks), true
+			}
+			if len(d.rows) == 0 {
+				continue
+			}
+			select {
+			case out <- d:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+}
+
+// embedBatch is how many chunks go to the model per call when no better
+// size was measured, and batchWait how long a partial batch waits for
+// more.
 const (
 	embedBatch = 64
 	batchWait  = 100 * time.Millisecond
@@ -221,7 +473,10 @@ const (
 
 // embedStage embeds the chunks of incoming documents in batches that span
 // documents and passes each document on once all its chunks have vectors.
-func embedStage(ctx context.Context, emb *embedder.Service, in <-chan *docWork, out chan<- *docWork) error {
+func embedStage(ctx context.Context, emb *embedder.Service, in <-chan *docWork, out chan<- *docWork, batch int) error {
+	if batch <= 0 {
+		batch = embedBatch
+	}
 	var pending []*docWork // documents whose chunks are (partly) queued
 	var texts []string
 	var owners []*docWork
@@ -239,7 +494,7 @@ func embedStage(ctx context.Context, emb *embedder.Service, in <-chan *docWork, 
 		// Pass on every document that is complete, in order.
 		n := 0
 		for _, d := range pending {
-			if len(d.vectors) < len(d.result.Chunks) {
+			if len(d.vectors) < len(d.rows) {
 				break
 			}
 			select {
@@ -256,7 +511,11 @@ func embedStage(ctx context.Context, emb *embedder.Service, in <-chan *docWork, 
 		var d *docWork
 		var ok bool
 		if len(texts) == 0 {
-			d, ok = <-in
+			select {
+			case d, ok = <-in:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		} else {
 			// A partial batch waits briefly for more documents: full
 			// batches keep the model busy; a lone document still goes
@@ -276,16 +535,16 @@ func embedStage(ctx context.Context, emb *embedder.Service, in <-chan *docWork, 
 			return flush()
 		}
 		pending = append(pending, d)
-		for _, ck := range d.result.Chunks {
-			texts = append(texts, ck.Embed)
+		for _, row := range d.rows {
+			texts = append(texts, embedText(row))
 			owners = append(owners, d)
-			if len(texts) == embedBatch {
+			if len(texts) == batch {
 				if err := flush(); err != nil {
 					return err
 				}
 			}
 		}
-		if len(d.result.Chunks) == 0 {
+		if len(d.rows) == 0 {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -293,37 +552,56 @@ func embedStage(ctx context.Context, emb *embedder.Service, in <-chan *docWork, 
 	}
 }
 
-// write stores a document's chunks with their encoded embeddings in
-// PostgreSQL, then its points in the vector index. PostgreSQL is written
-// first: if the second write is lost, start-up reconciliation restores it.
-func (m *Manager) write(ctx context.Context, coll store.Collection, sourceID int64, d *docWork) error {
-	prec := embedder.Precision(coll.Quantization)
-	rows := make([]store.ChunkRow, len(d.result.Chunks))
-	points := make([]qdrant.Point, len(d.result.Chunks))
-	for i, ck := range d.result.Chunks {
-		pid := qdrant.PointID(d.id, i)
-		rows[i] = store.ChunkRow{
-			Index: i, PointID: pid, Text: ck.Text, TokenCount: ck.Tokens,
-			PageStart: ck.PageStart, PageEnd: ck.PageEnd, CharStart: ck.CharStart, CharEnd: ck.CharEnd,
-			Heading: ck.Heading, Embedding: prec.Encode(d.vectors[i]), Format: string(prec),
-		}
-		sc := store.StoredChunk{
-			DocumentID: d.id, SourceID: sourceID, Index: i, PointID: pid, Path: d.file.Path,
-			MimeType: d.result.MimeType, Modified: d.file.Modified, Embedding: rows[i].Embedding, Format: rows[i].Format,
-		}
+// embedText is what the model sees of a stored chunk: its heading path
+// and its passage, as chunk.Chunk.EmbedText makes it.
+func embedText(row store.ChunkRow) string {
+	return chunk.Chunk{Text: row.Text, Heading: row.Heading}.EmbedText()
+}
+
+// writeVectors stores a document's encoded embeddings in PostgreSQL, then
+// its points in the vector index. PostgreSQL is written first: if the
+// second write is lost, start-up reconciliation restores it.
+func (r *run) writeVectors(ctx context.Context, d *docWork) error {
+	prec := embedder.Precision(r.coll.Quantization)
+	points := make([]qdrant.Point, len(d.rows))
+	idx := make([]int, len(d.rows))
+	encoded := make([][]byte, len(d.rows))
+	for i := range d.rows {
+		row := &d.rows[i]
+		row.Embedding, row.Format = prec.Encode(d.vectors[i]), string(prec)
+		idx[i], encoded[i] = row.Index, row.Embedding
 		// The point carries the vector as stored (decoded from its
 		// quantized bytes), so a rebuild from PostgreSQL reproduces the
 		// index exactly.
-		p, err := vecindex.Point(coll, sc)
+		p, err := vecindex.Point(r.coll, store.StoredChunk{
+			DocumentID: d.id, SourceID: d.sourceID, Index: row.Index, PointID: row.PointID, Path: d.path,
+			MimeType: d.mimeType, Modified: d.modified, Embedding: row.Embedding, Format: row.Format,
+		})
 		if err != nil {
 			return err
 		}
 		points[i] = p
 	}
-	if err := m.cfg.Store.CompleteDocument(ctx, coll.ID, d.id, store.DocumentResult{
-		MimeType: d.result.MimeType, PageCount: d.result.Pages, Meta: d.result.Meta, Chunks: rows,
-	}); err != nil {
+	var err error
+	if d.replace {
+		err = r.m.cfg.Store.CompleteDocument(ctx, r.coll.ID, d.id, store.DocumentResult{Chunks: d.rows, ChunkedWith: r.chunkedWith})
+		if err == nil {
+			r.c.chunks.Add(int64(len(d.rows)))
+		}
+	} else {
+		err = r.m.cfg.Store.SaveEmbeddings(ctx, d.id, idx, encoded, string(prec))
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		// Changed or deleted while it was being embedded: whoever changed
+		// it embeds the new content.
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	return m.cfg.Index.Upsert(ctx, coll, points)
+	if err := r.m.cfg.Index.Upsert(ctx, r.coll, points); err != nil {
+		return err
+	}
+	r.c.embedded.Add(int64(len(d.rows)))
+	return nil
 }
