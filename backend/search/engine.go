@@ -227,15 +227,24 @@ func (e *Engine) Search(ctx context.Context, req Request) (Response, error) {
 	need := max(req.Offset+req.Limit, req.RerankDepth) + 1
 	lists := make([][]Result, 0, len(cols))
 	for _, c := range cols {
-		rs, warn, err := e.searchCollection(ctx, c, ranking, need)
+		rs, cov, warn, err := e.searchCollection(ctx, c, ranking, need)
 		if err != nil {
 			if errors.Is(context.Cause(ctx), ErrSuperseded) {
 				return Response{}, ErrSuperseded
 			}
-			return Response{}, err
+			if ctx.Err() != nil {
+				return Response{}, ctx.Err()
+			}
+			// One collection that cannot be searched fails alone.
+			e.log.Error("search collection", "collection", c.ID, "err", err)
+			resp.Warnings = append(resp.Warnings, fmt.Sprintf("%s could not be searched: %v", c.Name, err))
+			continue
 		}
 		if warn != "" {
 			resp.Warnings = append(resp.Warnings, warn)
+		}
+		if cov != nil {
+			resp.Coverage = append(resp.Coverage, *cov)
 		}
 		lists = append(lists, rs)
 	}
@@ -362,22 +371,26 @@ func mergeByRank(lists [][]Result) []Result {
 
 // searchCollection ranks one collection's documents; passages carry
 // scores but no text yet.
-func (e *Engine) searchCollection(ctx context.Context, c store.Collection, req Request, need int) ([]Result, string, error) {
+func (e *Engine) searchCollection(ctx context.Context, c store.Collection, req Request, need int) ([]Result, *Coverage, string, error) {
 	x, err := e.keyword(ctx, c.ID)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	mode, warn := req.Mode, ""
+	var cov *Coverage
 	var svc *embedder.Service
 	if mode != Keyword {
+		cov = &Coverage{CollectionID: c.ID, Name: c.Name, VectorsLoaded: 100}
 		svc, err = e.embedderFor(ctx, c)
 		if err != nil {
-			if mode == Semantic {
-				return nil, "", err
-			}
+			// A collection whose model cannot be used now is searched by
+			// keyword, in every mode: never a failed request.
 			mode = Keyword
 			warn = fmt.Sprintf("%s was searched by keyword only: %v", c.Name, err)
+		} else if warn, err = e.coverage(ctx, c, x, cov); err != nil {
+			return nil, nil, "", err
 		}
+		cov.Semantic = mode != Keyword
 	}
 	m := req.Filters.compile()
 	k := min(max(100, 3*need), maxCandidateChunks)
@@ -388,13 +401,13 @@ func (e *Engine) searchCollection(ctx context.Context, c store.Collection, req R
 	if mode != Keyword {
 		vs, err := svc.Embed(ctx, []string{req.Query}, embedder.Query)
 		if err != nil {
-			return nil, "", fmt.Errorf("embed query: %w", err)
+			return nil, nil, "", fmt.Errorf("embed query: %w", err)
 		}
 		qv = vs[0]
 		floor = e.floor(ctx, c.ModelName, svc)
 		hits, err = e.vectorSearch(ctx, x, c.ID, qv, m, k)
 		if err != nil {
-			return nil, "", err
+			return nil, nil, "", err
 		}
 	}
 
@@ -442,11 +455,36 @@ func (e *Engine) searchCollection(ctx context.Context, c store.Collection, req R
 
 	if mode == Hybrid {
 		if err := e.fillSemantic(ctx, c, cs, qv, floor); err != nil {
-			return nil, "", err
+			return nil, nil, "", err
 		}
 	}
 	e.fusion.fuse(mode, cs)
-	return group(c.ID, mode, cs, req), warn, nil
+	return group(c.ID, mode, cs, req), cov, warn, nil
+}
+
+// coverage fills in how much of a collection semantic search sees and
+// returns a warning when that is not all of it.
+func (e *Engine) coverage(ctx context.Context, c store.Collection, x *keywordIndex, cov *Coverage) (string, error) {
+	waiting, err := e.st.CountUnembedded(ctx, c.ID)
+	if err != nil {
+		return "", err
+	}
+	x.mu.RLock()
+	cov.Documents = x.liveDocs()
+	x.mu.RUnlock()
+	cov.Embedded = max(0, cov.Documents-waiting)
+	var warns []string
+	if waiting > 0 && cov.Documents > 0 {
+		warns = append(warns, fmt.Sprintf("semantic search covers %d of %d documents so far (the rest are found by keyword)", cov.Embedded, cov.Documents))
+	}
+	if loading, pct := e.vec.Loading(c.ID); loading {
+		cov.VectorsLoaded = pct
+		warns = append(warns, fmt.Sprintf("vectors are still loading (%.0f %%), so semantic results are partial", pct))
+	}
+	if len(warns) == 0 {
+		return "", nil
+	}
+	return c.Name + ": " + strings.Join(warns, "; "), nil
 }
 
 // vectorSearch asks the vector index for the k nearest chunks that pass
@@ -491,7 +529,7 @@ func (e *Engine) vectorSearch(ctx context.Context, x *keywordIndex, collectionID
 		}
 	}
 	x.mu.RUnlock()
-	hits, err := e.vec.Client().Search(ctx, collectionID, qdrant.Query{Vector: qv, Limit: limit, Filter: f})
+	hits, err := e.vec.Search(ctx, collectionID, qdrant.Query{Vector: qv, Limit: limit, Filter: f})
 	if err != nil {
 		return nil, fmt.Errorf("vector search in %s: %w", collectionID, err)
 	}

@@ -337,3 +337,14 @@ func (d *kdoc) slotOf(x *keywordIndex, index int) (uint32, bool) {
 	}
 	return 0, false
 }
+
+// liveDocs counts the documents keyword search can find; x.mu is held.
+func (x *keywordIndex) liveDocs() int {
+	n := 0
+	for id, d := range x.docs {
+		if len(d.chunks) > 0 && !x.deleted[id] {
+			n++
+		}
+	}
+	return n
+}

@@ -86,11 +86,31 @@ type Response struct {
 	// Warnings say what was left out and why (a collection whose model is
 	// not installed was searched by keyword only, say).
 	Warnings []string `json:"warnings,omitempty"`
+	// Coverage says, for each collection searched semantically, how much
+	// of it semantic search could see: documents still waiting for their
+	// model, or vectors still loading at start-up, are found by keyword
+	// alone meanwhile.
+	Coverage []Coverage `json:"coverage,omitempty"`
 	// Reranker names the cross-encoder that re-scored the results, when
 	// Rerank was asked for; Reranked counts the documents it re-scored.
 	Reranker string  `json:"reranker,omitempty"`
 	Reranked int     `json:"reranked,omitempty"`
 	TookMS   float64 `json:"took_ms"`
+}
+
+// Coverage is how much of one collection semantic search covered.
+type Coverage struct {
+	CollectionID string `json:"collection_id"`
+	Name         string `json:"name"`
+	// Semantic is false when the collection was searched by keyword only.
+	Semantic bool `json:"semantic"`
+	// Documents counts the collection's searchable documents, Embedded
+	// those with vectors.
+	Documents int `json:"documents"`
+	Embedded  int `json:"embedded"`
+	// VectorsLoaded is how much of the vector index start-up has loaded
+	// (0–100).
+	VectorsLoaded float64 `json:"vectors_loaded"`
 }
 
 // Result is one document with its best passages.
