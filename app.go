@@ -111,7 +111,9 @@ func (a *App) UpdateCollection(id string, req service.UpdateCollectionRequest) (
 }
 
 // DeleteCollection deletes a collection and everything in it.
-func (a *App) DeleteCollection(id string) error { return a.svc.DeleteCollection(a.ctx, id) }
+func (a *App) DeleteCollection(id string) (service.Operation, error) {
+	return a.svc.DeleteCollection(a.ctx, id)
+}
 
 // ListSources returns a collection's sources.
 func (a *App) ListSources(collectionID string) ([]service.Source, error) {
@@ -146,6 +148,21 @@ func (a *App) GetOperation(id string) (service.Operation, error) {
 // CancelOperation cancels a pending or running operation.
 func (a *App) CancelOperation(id string) (service.Operation, error) {
 	return a.svc.CancelOperation(a.ctx, id)
+}
+
+// PauseOperation pauses a waiting or running operation.
+func (a *App) PauseOperation(id string) (service.Operation, error) {
+	return a.svc.PauseOperation(a.ctx, id)
+}
+
+// ResumeOperation lets a paused operation run again.
+func (a *App) ResumeOperation(id string) (service.Operation, error) {
+	return a.svc.ResumeOperation(a.ctx, id)
+}
+
+// RetryDocuments tries a collection's failed documents again.
+func (a *App) RetryDocuments(collectionID string, req service.RetryRequest) (service.Operation, error) {
+	return a.svc.RetryDocuments(a.ctx, collectionID, req)
 }
 
 // ListDocuments returns a page of a collection's documents.

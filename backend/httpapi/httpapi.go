@@ -64,6 +64,9 @@ func New(svc *service.Service, ui fs.FS, logger *slog.Logger) *Handler {
 		r.Get("/collections/{id}/documents", h.listDocuments)
 		r.Get("/operations/{id}", h.getOperation)
 		r.Post("/operations/{id}/cancel", h.cancelOperation)
+		r.Post("/operations/{id}/pause", h.pauseOperation)
+		r.Post("/operations/{id}/resume", h.resumeOperation)
+		r.Post("/collections/{id}/retry", h.retryDocuments)
 		r.Get("/events", h.events)
 		r.Post("/search", h.search)
 		r.Post("/documents/open", h.openDocument)
@@ -142,8 +145,27 @@ func (h *Handler) updateCollection(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) deleteCollection(w http.ResponseWriter, r *http.Request) {
-	err := h.svc.DeleteCollection(r.Context(), chi.URLParam(r, "id"))
-	h.reply(w, http.StatusNoContent, nil, err)
+	op, err := h.svc.DeleteCollection(r.Context(), chi.URLParam(r, "id"))
+	h.reply(w, http.StatusAccepted, op, err)
+}
+
+func (h *Handler) pauseOperation(w http.ResponseWriter, r *http.Request) {
+	op, err := h.svc.PauseOperation(r.Context(), chi.URLParam(r, "id"))
+	h.reply(w, http.StatusOK, op, err)
+}
+
+func (h *Handler) resumeOperation(w http.ResponseWriter, r *http.Request) {
+	op, err := h.svc.ResumeOperation(r.Context(), chi.URLParam(r, "id"))
+	h.reply(w, http.StatusOK, op, err)
+}
+
+func (h *Handler) retryDocuments(w http.ResponseWriter, r *http.Request) {
+	var req service.RetryRequest
+	if !h.decodeOptional(w, r, &req) {
+		return
+	}
+	op, err := h.svc.RetryDocuments(r.Context(), chi.URLParam(r, "id"), req)
+	h.reply(w, http.StatusAccepted, op, err)
 }
 
 func (h *Handler) listSources(w http.ResponseWriter, r *http.Request) {
@@ -302,6 +324,14 @@ func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
+}
+
+// decodeOptional is decode for endpoints whose body may be left out.
+func (h *Handler) decodeOptional(w http.ResponseWriter, r *http.Request, v any) bool {
+	if r.ContentLength == 0 {
+		return true
+	}
+	return h.decode(w, r, v)
 }
 
 func (h *Handler) reply(w http.ResponseWriter, status int, v any, err error) {

@@ -123,8 +123,15 @@ func TestCollectionsOverHTTP(t *testing.T) {
 	if r := do(t, srv, "GET", "/api/v1/collections", ""); r.status != 200 || len(r.list) != 1 {
 		t.Errorf("list = %d %s", r.status, r.raw)
 	}
-	if r := do(t, srv, "DELETE", "/api/v1/collections/"+id, ""); r.status != http.StatusNoContent {
+	if r := do(t, srv, "DELETE", "/api/v1/collections/"+id, ""); r.status != http.StatusAccepted || r.body["type"] != "delete" {
 		t.Errorf("delete = %d %s", r.status, r.raw)
+	}
+	// The collection leaves lists and lookups at once; the operation purges it.
+	if r := do(t, srv, "GET", "/api/v1/collections", ""); r.status != 200 || len(r.list) != 0 {
+		t.Errorf("list after delete = %d %s", r.status, r.raw)
+	}
+	if r := do(t, srv, "GET", "/api/v1/collections/"+id, ""); r.status != http.StatusNotFound {
+		t.Errorf("get after delete = %d %s", r.status, r.raw)
 	}
 	if r := do(t, srv, "DELETE", "/api/v1/collections/"+id, ""); r.status != http.StatusNotFound {
 		t.Errorf("second delete = %d %s", r.status, r.raw)

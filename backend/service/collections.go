@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/quarry-search/quarry/backend/apperr"
 	"github.com/quarry-search/quarry/backend/events"
+	"github.com/quarry-search/quarry/backend/indexer"
 	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/qdrant"
 	"github.com/quarry-search/quarry/backend/store"
@@ -44,6 +46,87 @@ type Collection struct {
 	TotalSizeBytes int64     `json:"total_size_bytes"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
+	// Readiness says what can be searched now, and what waits for what.
+	Readiness Readiness `json:"readiness"`
+}
+
+// Readiness is how far a collection's search is: keyword search works as
+// soon as text is stored; semantic search needs the model and vectors.
+type Readiness struct {
+	// Keyword is "ready" or "empty" (nothing indexed yet).
+	Keyword string `json:"keyword"`
+	// Semantic is "ready", "partial" (some chunks have vectors), "waiting"
+	// (for the model), "loading" (vectors, at start-up) or "empty".
+	Semantic       string `json:"semantic"`
+	Chunks         int64  `json:"chunks"`
+	EmbeddedChunks int64  `json:"embedded_chunks"`
+	// ModelState is the collection's model's: ready, installed,
+	// not_installed, downloading or failed.
+	ModelState      string  `json:"model_state"`
+	DownloadPercent float64 `json:"download_percent,omitempty"`
+	ModelError      string  `json:"model_error,omitempty"`
+	// VectorsLoaded is how much of the vector index start-up has loaded
+	// (0–100).
+	VectorsLoaded float64 `json:"vectors_loaded"`
+	// Message says it in a sentence: "keyword search ready · semantic
+	// search waiting for BGE small (downloading 45 %)".
+	Message string `json:"message"`
+}
+
+// ModelStates tells where a model stands (the model pool implements it).
+type ModelStates interface {
+	State(name string) indexer.ModelState
+}
+
+// collection turns a stored collection into what clients see, with its
+// readiness computed now.
+func (s *Service) collection(c store.Collection) Collection {
+	out := fromStore(c)
+	r := Readiness{Keyword: "ready", Semantic: "ready", Chunks: c.ChunkCount, EmbeddedChunks: c.VectorCount, VectorsLoaded: 100}
+	name := c.ModelName
+	if m, ok := models.Lookup(c.ModelName); ok && m.DisplayName != "" {
+		name = m.DisplayName
+	}
+	if s.states != nil {
+		st := s.states.State(c.ModelName)
+		r.ModelState, r.ModelError = st.State, st.Error
+		if st.State == indexer.ModelDownloading {
+			r.DownloadPercent = st.Percent
+		}
+	}
+	loading, pct := false, 100.0
+	if s.index != nil {
+		loading, pct = s.index.Loading(c.ID)
+	}
+	r.VectorsLoaded = pct
+	usable := r.ModelState == indexer.ModelReady || r.ModelState == indexer.ModelInstalled || r.ModelState == ""
+	switch {
+	case c.ChunkCount == 0:
+		r.Keyword, r.Semantic = "empty", "empty"
+	case loading:
+		r.Semantic = "loading"
+		r.Message = fmt.Sprintf("keyword search ready · semantic search loading (%.0f %%)", pct)
+	case c.VectorCount >= c.ChunkCount:
+		r.Message = "keyword and semantic search ready"
+	case !usable:
+		r.Semantic = "waiting"
+		if c.VectorCount > 0 {
+			r.Semantic = "partial"
+		}
+		switch r.ModelState {
+		case indexer.ModelDownloading:
+			r.Message = fmt.Sprintf("keyword search ready · semantic search waiting for %s (downloading %.0f %%)", name, r.DownloadPercent)
+		case indexer.ModelFailed:
+			r.Message = fmt.Sprintf("keyword search ready · semantic search waiting for %s (%s)", name, r.ModelError)
+		default:
+			r.Message = fmt.Sprintf("keyword search ready · semantic search waiting for %s (not installed: download or import it on the Models page)", name)
+		}
+	default:
+		r.Semantic = "partial"
+		r.Message = fmt.Sprintf("keyword search ready · semantic search covers %.0f %%", 100*float64(c.VectorCount)/float64(c.ChunkCount))
+	}
+	out.Readiness = r
+	return out
 }
 
 // CreateCollectionRequest asks for a new collection. Zero values take the
@@ -81,7 +164,7 @@ func (s *Service) ListCollections(ctx context.Context) ([]Collection, error) {
 	}
 	out := make([]Collection, len(list))
 	for i, c := range list {
-		out[i] = fromStore(c)
+		out[i] = s.collection(c)
 	}
 	return out, nil
 }
@@ -92,7 +175,7 @@ func (s *Service) GetCollection(ctx context.Context, id string) (Collection, err
 	if err != nil {
 		return Collection{}, s.storeError("get collection", err, id)
 	}
-	return fromStore(c), nil
+	return s.collection(c), nil
 }
 
 // CreateCollection validates and creates a collection.
@@ -114,7 +197,7 @@ func (s *Service) CreateCollection(ctx context.Context, req CreateCollectionRequ
 	}
 	s.logger.Info("collection created", "collection", c.ID, "name", c.Name, "model", c.ModelName)
 	s.bus.Publish(events.Event{Topic: events.CollectionChanged, Data: c.ID})
-	return fromStore(c), nil
+	return s.collection(c), nil
 }
 
 func (s *Service) validateCreate(req CreateCollectionRequest) (store.NewCollection, error) {
@@ -195,32 +278,32 @@ func (s *Service) UpdateCollection(ctx context.Context, id string, req UpdateCol
 		}
 		return Collection{}, s.storeError("update collection", err, key)
 	}
-	return fromStore(c), nil
+	return s.collection(c), nil
 }
 
-// DeleteCollection removes a collection and everything in it.
-func (s *Service) DeleteCollection(ctx context.Context, id string) error {
-	c, err := s.store.GetCollection(ctx, id)
-	if err != nil {
-		return s.storeError("delete collection", err, id)
-	}
+// DeleteCollection deletes a collection: it leaves every list and search
+// at once, and a delete operation (returned) removes its vectors, keyword
+// index and rows, resuming after a crash.
+func (s *Service) DeleteCollection(ctx context.Context, id string) (Operation, error) {
 	if s.queue != nil {
 		s.queue.StopCollection(id)
 	}
-	if err := s.store.DeleteCollection(ctx, id, s.actor(ctx)); err != nil {
-		return s.storeError("delete collection", err, id)
+	op, err := s.store.RequestDelete(ctx, id, s.actor(ctx))
+	if err != nil {
+		return Operation{}, s.storeError("delete collection", err, id)
 	}
-	if s.index != nil {
-		// PostgreSQL is the truth: once its rows are gone, leftover vectors
-		// are unreachable and removed again by the next start-up sync.
-		if err := s.index.Drop(ctx, c); err != nil {
-			s.logger.Warn("drop vector collection", "collection", id, "err", err)
+	if s.queue != nil {
+		s.queue.Wake()
+	} else {
+		// No worker runs here (repository-level use): purge now.
+		if err := s.store.DeleteCollection(ctx, id, s.actor(ctx)); err != nil {
+			return Operation{}, s.storeError("delete collection", err, id)
 		}
 	}
 	s.search.Forget(id)
-	s.logger.Info("collection deleted", "collection", id)
+	s.logger.Info("collection deletion queued", "collection", id, "operation", op.ID)
 	s.bus.Publish(events.Event{Topic: events.CollectionChanged, Data: id})
-	return nil
+	return opFromStore(op), nil
 }
 
 func (s *Service) storeError(op string, err error, subject string) error {

@@ -2,7 +2,9 @@ package service
 
 import (
 	"context"
+	"errors"
 	"os"
+	"strings"
 
 	"github.com/quarry-search/quarry/backend/apperr"
 	"github.com/quarry-search/quarry/backend/embedder"
@@ -16,6 +18,9 @@ type ModelStore interface {
 	Installed(name string) bool
 	// Install downloads a registered model's pinned files.
 	Install(ctx context.Context, name, variant string) error
+	// Announce says a model's files were put in place by an import, so
+	// work waiting for the model goes on.
+	Announce(name string)
 	// Infos describes the loaded models and the device each runs on.
 	Infos() []embedder.Info
 }
@@ -105,9 +110,10 @@ func (s *Service) ImportModel(ctx context.Context, req ImportModelRequest) (Mode
 		}
 	}
 	if _, err := models.ImportFolders(ctx, m, req.Variant, req.Paths, s.models.Dir(m.Name), req.AllowUnverified, nil); err != nil {
-		return ModelInfo{}, apperr.Wrap(err, apperr.InvalidArgument, "%s could not be imported: %v", m.DisplayName, err)
+		return ModelInfo{}, importError(m, err)
 	}
 	s.logger.Info("model imported", "model", m.Name, "variant", req.Variant, "unverified", req.AllowUnverified)
+	s.models.Announce(m.Name)
 	return modelInfo(m, true), nil
 }
 
@@ -139,4 +145,22 @@ func (s *Service) InstallModel(ctx context.Context, req InstallModelRequest) (Mo
 	}
 	s.logger.Info("model installed", "model", m.Name, "variant", req.Variant)
 	return modelInfo(m, true), nil
+}
+
+// importError says what to do about a refused import. Nothing installed
+// has changed when it is returned.
+func importError(m models.Model, err error) error {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		msg = msg[i+2:]
+	}
+	switch {
+	case errors.Is(err, models.ErrFileMissing):
+		return apperr.Wrap(err, apperr.InvalidArgument, "The folder does not hold %s: missing %s. Choose the folder with the model's files; nothing was changed.", m.DisplayName, msg)
+	case errors.Is(err, models.ErrChecksum):
+		return apperr.Wrap(err, apperr.InvalidArgument, "The files are not the pinned %s (%s). If this is your own export, import it with \"allow unverified\"; nothing was changed.", m.DisplayName, msg)
+	case errors.Is(err, context.Canceled):
+		return err
+	}
+	return apperr.Wrap(err, apperr.InvalidArgument, "%s could not be imported: %v. Nothing was changed.", m.DisplayName, err)
 }

@@ -3,7 +3,10 @@ package service
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/quarry-search/quarry/backend/apperr"
 	"github.com/quarry-search/quarry/backend/events"
@@ -12,8 +15,10 @@ import (
 
 // Queue runs operations; the indexer implements it.
 type Queue interface {
-	Enqueue(ctx context.Context, collectionID, typ string, config map[string]any, actor int64) (store.Operation, error)
+	Enqueue(ctx context.Context, collectionID, typ string, config store.OpConfig, actor int64) (store.Operation, error)
 	StopCollection(collectionID string)
+	// Wake makes the workers look for work now.
+	Wake()
 }
 
 // Operation is an operation as clients see it.
@@ -22,7 +27,7 @@ type Operation struct {
 	CollectionID string         `json:"collection_id"`
 	Type         string         `json:"type"`
 	Status       string         `json:"status"`
-	Config       map[string]any `json:"config"`
+	Config       store.OpConfig `json:"config"`
 	Progress     map[string]any `json:"progress"`
 	Error        string         `json:"error"`
 	CreatedAt    time.Time      `json:"created_at"`
@@ -37,7 +42,7 @@ func opFromStore(o store.Operation) Operation {
 	}
 }
 
-func (s *Service) enqueue(ctx context.Context, collectionID, typ string, config map[string]any) (store.Operation, error) {
+func (s *Service) enqueue(ctx context.Context, collectionID, typ string, config store.OpConfig) (store.Operation, error) {
 	if s.queue == nil {
 		return store.Operation{}, apperr.New(apperr.Unavailable, "Indexing is not running in this Quarry.")
 	}
@@ -88,10 +93,74 @@ func (s *Service) CancelOperation(ctx context.Context, id string) (Operation, er
 	return opFromStore(o), nil
 }
 
+// PauseOperation pauses a waiting or running operation; what it has done
+// stays, and it continues from there when resumed, across restarts too.
+func (s *Service) PauseOperation(ctx context.Context, id string) (Operation, error) {
+	o, err := s.store.PauseOperation(ctx, id, s.actor(ctx))
+	return s.opChanged("pause operation", id, o, err)
+}
+
+// ResumeOperation lets a paused operation run again.
+func (s *Service) ResumeOperation(ctx context.Context, id string) (Operation, error) {
+	o, err := s.store.ResumeOperation(ctx, id, s.actor(ctx))
+	if err == nil && s.queue != nil {
+		s.queue.Wake()
+	}
+	return s.opChanged("resume operation", id, o, err)
+}
+
+func (s *Service) opChanged(verb, id string, o store.Operation, err error) (Operation, error) {
+	if errors.Is(err, store.ErrWrongState) {
+		return Operation{}, apperr.New(apperr.Conflict, "The operation cannot be changed now: %s.", strings.TrimPrefix(err.Error(), verb+" "+id+": "))
+	}
+	if err != nil {
+		return Operation{}, s.storeError(verb, err, "operation "+id)
+	}
+	s.bus.Publish(events.Event{Topic: events.CollectionChanged, Data: o.CollectionID})
+	return opFromStore(o), nil
+}
+
+// RetryRequest names the failed documents to try again; none means all.
+type RetryRequest struct {
+	DocumentIDs []string `json:"document_ids,omitempty"`
+}
+
+// RetryDocuments tries a collection's failed documents again (all, or the
+// ones named) and returns the operation that does it.
+func (s *Service) RetryDocuments(ctx context.Context, collectionID string, req RetryRequest) (Operation, error) {
+	if len(req.DocumentIDs) > 10000 {
+		return Operation{}, apperr.Field(apperr.InvalidArgument, "document_ids", "Name at most 10,000 documents at a time, or none to retry them all.")
+	}
+	for _, id := range req.DocumentIDs {
+		if uuid.Validate(id) != nil {
+			return Operation{}, apperr.Field(apperr.InvalidArgument, "document_ids", "%q is not a document id.", truncate(id, 60))
+		}
+	}
+	if _, err := s.store.GetCollection(ctx, collectionID); err != nil {
+		return Operation{}, s.storeError("retry documents", err, "collection "+collectionID)
+	}
+	ids := req.DocumentIDs
+	if len(ids) == 0 {
+		ids = nil
+	}
+	n, err := s.store.ResetFailed(ctx, collectionID, ids, s.actor(ctx))
+	if err != nil {
+		return Operation{}, s.internal("retry documents", err)
+	}
+	if n == 0 {
+		return Operation{}, apperr.New(apperr.NotFound, "No failed documents to retry.")
+	}
+	op, err := s.enqueue(ctx, collectionID, store.OpAppend, store.OpConfig{Reason: "retry"})
+	if err != nil {
+		return Operation{}, err
+	}
+	return opFromStore(op), nil
+}
+
 // RescanCollection looks at every folder of a collection again and indexes
 // what is new or changed, forgetting what is gone.
 func (s *Service) RescanCollection(ctx context.Context, collectionID string) (Operation, error) {
-	op, err := s.enqueue(ctx, collectionID, "append", nil)
+	op, err := s.enqueue(ctx, collectionID, store.OpAppend, store.OpConfig{})
 	if err != nil {
 		return Operation{}, err
 	}
@@ -108,6 +177,9 @@ type Document struct {
 	Error      string `json:"error"`
 	ChunkCount int    `json:"chunk_count"`
 	PageCount  int    `json:"page_count"`
+	// Stage is how far the document got: discovered, chunked (keyword
+	// search finds it; embedding waits) or indexed.
+	Stage string `json:"stage"`
 	// Paths counts the places the same content was found.
 	Paths int `json:"paths"`
 }
@@ -136,7 +208,7 @@ func (s *Service) ListDocuments(ctx context.Context, collectionID string, req Li
 	out := make([]Document, len(list))
 	for i, d := range list {
 		out[i] = Document{ID: d.ID, Path: d.Path, Size: d.Size, MimeType: d.MimeType, Status: d.Status,
-			Error: d.ErrorMessage, ChunkCount: d.ChunkCount, PageCount: d.PageCount, Paths: d.Paths}
+			Error: d.ErrorMessage, ChunkCount: d.ChunkCount, PageCount: d.PageCount, Paths: d.Paths, Stage: d.Stage}
 	}
 	return out, nil
 }

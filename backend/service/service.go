@@ -33,6 +33,7 @@ type Service struct {
 	index  *vecindex.Index
 	queue  Queue
 	models ModelStore
+	states ModelStates
 	tuner  Tuner
 	search *search.Engine
 
@@ -53,6 +54,8 @@ type Deps struct {
 	Index  *vecindex.Index
 	Queue  Queue
 	Models ModelStore
+	// States tells where each model stands, for collections' readiness.
+	States ModelStates
 	Bus    *events.Bus
 	// Search answers queries; when nil, one is built over Store, Index
 	// and Models.
@@ -97,7 +100,7 @@ func New(ctx context.Context, info Info, d Deps) (*Service, error) {
 		}
 		d.Search = search.New(opts)
 	}
-	return &Service{search: d.Search, store: st, index: d.Index, queue: d.Queue, models: d.Models, tuner: d.Tuner, settings: settings, settingsPath: d.SettingsPath, bus: d.Bus, logger: logger, info: info, localUser: uid}, nil
+	return &Service{search: d.Search, store: st, index: d.Index, queue: d.Queue, models: d.Models, states: d.States, tuner: d.Tuner, settings: settings, settingsPath: d.SettingsPath, bus: d.Bus, logger: logger, info: info, localUser: uid}, nil
 }
 
 type actorKey struct{}

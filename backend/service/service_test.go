@@ -127,10 +127,11 @@ func TestRenameAndDelete(t *testing.T) {
 	wantCode(t, err, apperr.InvalidArgument, "name")
 	_, err = svc.UpdateCollection(ctx, "3f1c1ad4-0000-4000-8000-000000000000", service.UpdateCollectionRequest{Name: &name})
 	wantCode(t, err, apperr.NotFound, "")
-	if err := svc.DeleteCollection(ctx, a.ID); err != nil {
+	if _, err := svc.DeleteCollection(ctx, a.ID); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, svc.DeleteCollection(ctx, a.ID), apperr.NotFound, "")
+	_, err = svc.DeleteCollection(ctx, a.ID)
+	wantCode(t, err, apperr.NotFound, "")
 	_, err = svc.GetCollection(ctx, "'; DROP TABLE users; --")
 	wantCode(t, err, apperr.NotFound, "")
 }

@@ -72,7 +72,7 @@ func (s *Service) AddSource(ctx context.Context, collectionID string, req AddSou
 	s.logger.Info("source added", "collection", collectionID, "path", path)
 	out := sourceFromStore(x)
 	if s.queue != nil {
-		op, err := s.enqueue(ctx, collectionID, "index", map[string]any{"source_id": x.ID})
+		op, err := s.enqueue(ctx, collectionID, store.OpIndex, store.OpConfig{SourceID: x.ID})
 		if err != nil {
 			return Source{}, err
 		}
@@ -102,7 +102,7 @@ func (s *Service) RemoveSource(ctx context.Context, collectionID string, sourceI
 		}
 		return nil
 	}
-	_, err = s.enqueue(ctx, collectionID, "remove_source", map[string]any{"source_id": sourceID})
+	_, err = s.enqueue(ctx, collectionID, store.OpRemoveSource, store.OpConfig{SourceID: sourceID})
 	return err
 }
 

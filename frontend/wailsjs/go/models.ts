@@ -45,6 +45,28 @@ export namespace embedder {
 
 export namespace search {
 	
+	export class Coverage {
+	    collection_id: string;
+	    name: string;
+	    semantic: boolean;
+	    documents: number;
+	    embedded: number;
+	    vectors_loaded: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Coverage(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.collection_id = source["collection_id"];
+	        this.name = source["name"];
+	        this.semantic = source["semantic"];
+	        this.documents = source["documents"];
+	        this.embedded = source["embedded"];
+	        this.vectors_loaded = source["vectors_loaded"];
+	    }
+	}
 	export class Filters {
 	    source_ids?: number[];
 	    folders?: string[];
@@ -282,6 +304,7 @@ export namespace search {
 	    results: Result[];
 	    has_more: boolean;
 	    warnings?: string[];
+	    coverage?: Coverage[];
 	    reranker?: string;
 	    reranked?: number;
 	    took_ms: number;
@@ -297,6 +320,7 @@ export namespace search {
 	        this.results = this.convertValues(source["results"], Result);
 	        this.has_more = source["has_more"];
 	        this.warnings = source["warnings"];
+	        this.coverage = this.convertValues(source["coverage"], Coverage);
 	        this.reranker = source["reranker"];
 	        this.reranked = source["reranked"];
 	        this.took_ms = source["took_ms"];
@@ -339,6 +363,34 @@ export namespace service {
 	        this.path = source["path"];
 	    }
 	}
+	export class Readiness {
+	    keyword: string;
+	    semantic: string;
+	    chunks: number;
+	    embedded_chunks: number;
+	    model_state: string;
+	    download_percent?: number;
+	    model_error?: string;
+	    vectors_loaded: number;
+	    message: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Readiness(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.keyword = source["keyword"];
+	        this.semantic = source["semantic"];
+	        this.chunks = source["chunks"];
+	        this.embedded_chunks = source["embedded_chunks"];
+	        this.model_state = source["model_state"];
+	        this.download_percent = source["download_percent"];
+	        this.model_error = source["model_error"];
+	        this.vectors_loaded = source["vectors_loaded"];
+	        this.message = source["message"];
+	    }
+	}
 	export class Collection {
 	    id: string;
 	    name: string;
@@ -357,6 +409,7 @@ export namespace service {
 	    created_at: any;
 	    // Go type: time
 	    updated_at: any;
+	    readiness: Readiness;
 	
 	    static createFrom(source: any = {}) {
 	        return new Collection(source);
@@ -379,6 +432,7 @@ export namespace service {
 	        this.total_size_bytes = source["total_size_bytes"];
 	        this.created_at = this.convertValues(source["created_at"], null);
 	        this.updated_at = this.convertValues(source["updated_at"], null);
+	        this.readiness = this.convertValues(source["readiness"], Readiness);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -430,6 +484,7 @@ export namespace service {
 	    error: string;
 	    chunk_count: number;
 	    page_count: number;
+	    stage: string;
 	    paths: number;
 	
 	    static createFrom(source: any = {}) {
@@ -446,6 +501,7 @@ export namespace service {
 	        this.error = source["error"];
 	        this.chunk_count = source["chunk_count"];
 	        this.page_count = source["page_count"];
+	        this.stage = source["stage"];
 	        this.paths = source["paths"];
 	    }
 	}
@@ -572,7 +628,7 @@ export namespace service {
 	    collection_id: string;
 	    type: string;
 	    status: string;
-	    config: Record<string, any>;
+	    config: store.OpConfig;
 	    progress: Record<string, any>;
 	    error: string;
 	    // Go type: time
@@ -592,7 +648,7 @@ export namespace service {
 	        this.collection_id = source["collection_id"];
 	        this.type = source["type"];
 	        this.status = source["status"];
-	        this.config = source["config"];
+	        this.config = this.convertValues(source["config"], store.OpConfig);
 	        this.progress = source["progress"];
 	        this.error = source["error"];
 	        this.created_at = this.convertValues(source["created_at"], null);
@@ -617,6 +673,19 @@ export namespace service {
 		    }
 		    return a;
 		}
+	}
+	
+	export class RetryRequest {
+	    document_ids?: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new RetryRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.document_ids = source["document_ids"];
+	    }
 	}
 	export class Settings {
 	    embed_threads: number;
@@ -732,6 +801,27 @@ export namespace service {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.name = source["name"];
 	        this.description = source["description"];
+	    }
+	}
+
+}
+
+export namespace store {
+	
+	export class OpConfig {
+	    source_id?: number;
+	    embed_only?: boolean;
+	    reason?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new OpConfig(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.source_id = source["source_id"];
+	        this.embed_only = source["embed_only"];
+	        this.reason = source["reason"];
 	    }
 	}
 

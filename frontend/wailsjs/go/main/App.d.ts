@@ -9,7 +9,7 @@ export function CancelOperation(arg1:string):Promise<service.Operation>;
 
 export function CreateCollection(arg1:service.CreateCollectionRequest):Promise<service.Collection>;
 
-export function DeleteCollection(arg1:string):Promise<void>;
+export function DeleteCollection(arg1:string):Promise<service.Operation>;
 
 export function GetCollection(arg1:string):Promise<service.Collection>;
 
@@ -33,11 +33,17 @@ export function ListSources(arg1:string):Promise<Array<service.Source>>;
 
 export function OpenDocument(arg1:service.OpenDocumentRequest):Promise<service.OpenDocumentResult>;
 
+export function PauseOperation(arg1:string):Promise<service.Operation>;
+
 export function PickDirectory():Promise<string>;
 
 export function RemoveSource(arg1:string,arg2:number):Promise<void>;
 
 export function RescanCollection(arg1:string):Promise<service.Operation>;
+
+export function ResumeOperation(arg1:string):Promise<service.Operation>;
+
+export function RetryDocuments(arg1:string,arg2:service.RetryRequest):Promise<service.Operation>;
 
 export function Search(arg1:search.Request):Promise<search.Response>;
 

@@ -62,6 +62,10 @@ export function OpenDocument(arg1) {
   return window['go']['main']['App']['OpenDocument'](arg1);
 }
 
+export function PauseOperation(arg1) {
+  return window['go']['main']['App']['PauseOperation'](arg1);
+}
+
 export function PickDirectory() {
   return window['go']['main']['App']['PickDirectory']();
 }
@@ -72,6 +76,14 @@ export function RemoveSource(arg1, arg2) {
 
 export function RescanCollection(arg1) {
   return window['go']['main']['App']['RescanCollection'](arg1);
+}
+
+export function ResumeOperation(arg1) {
+  return window['go']['main']['App']['ResumeOperation'](arg1);
+}
+
+export function RetryDocuments(arg1, arg2) {
+  return window['go']['main']['App']['RetryDocuments'](arg1, arg2);
 }
 
 export function Search(arg1) {
