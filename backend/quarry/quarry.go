@@ -79,6 +79,8 @@ type Quarry struct {
 	qc      *qdrant.Client
 	index   *vecindex.Index
 	bus     *events.Bus
+	// vectorsToLoad are the collections whose vectors load after start.
+	vectorsToLoad []store.Collection
 
 	embedders *indexer.Embedders
 	indexer   *indexer.Manager
@@ -132,19 +134,44 @@ func Start(ctx context.Context, opts Options) (_ *Quarry, err error) {
 	q.indexer = indexer.New(indexer.Config{
 		Store: q.store, Index: q.index, Bus: q.bus, Embedders: q.embedders,
 		Logger: q.logger.With("component", "indexer"), OCR: opts.OCR,
+		OnDeleted: func(id string) {
+			if q.svc != nil {
+				q.svc.ForgetSearchIndex(id)
+			}
+		},
 	})
+	// A model that arrives (download, import) embeds the text waiting for
+	// it, with no user action.
+	q.embedders.OnInstalled = func(name string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		q.indexer.ModelInstalled(ctx, name)
+		q.bus.Publish(events.Event{Topic: events.CollectionChanged, Data: ""})
+	}
 	q.svc, err = service.New(ctx, service.Info{
 		Version:      opts.Version,
 		Database:     dbDesc,
 		VectorEngine: q.engine.Description,
 		DataDir:      opts.Locations.Base,
 		Desktop:      opts.Desktop,
-	}, service.Deps{Store: q.store, Index: q.index, Queue: q.indexer, Models: q.embedders, Bus: q.bus,
+	}, service.Deps{Store: q.store, Index: q.index, Queue: q.indexer, Models: q.embedders, States: q.embedders, Bus: q.bus,
 		Tuner: q.embedders, SettingsPath: filepath.Join(opts.Locations.Config, "settings.json"), Logger: q.logger.With("component", "service")})
 	if err != nil {
 		return nil, err
 	}
 	q.workers = supervise.New(q.logger.With("component", "supervisor"))
+	// Vectors load in the background: the app is ready, and keyword
+	// search answers, at once; semantic search says how much is loaded.
+	q.workers.Add("vector load", supervise.Func(func(ctx context.Context) error {
+		t0 := time.Now()
+		if err := q.index.Sync(ctx, q.vectorsToLoad, q.engine.Kind == qdrantd.Embedded); err != nil {
+			// Search over a collection that failed to load is incomplete,
+			// not broken; the log says which and why.
+			q.logger.Error("vector index not fully in step with PostgreSQL", "err", err)
+		}
+		q.logger.Info("vectors in step with PostgreSQL", "engine", q.engine.Kind, "took", time.Since(t0).Round(time.Millisecond))
+		return nil
+	}))
 	q.workers.Add("indexer", q.indexer)
 	// Keyword indexes load in the background; a search before they are
 	// ready builds what it needs itself.
@@ -202,13 +229,10 @@ func (q *Quarry) startVectors(ctx context.Context) error {
 		return fmt.Errorf("vector engine: %w", err)
 	}
 	q.index = vecindex.New(q.qc, q.store, log)
-	t0 := time.Now()
-	if err := q.index.Sync(ctx, engine.Kind == qdrantd.Embedded); err != nil {
-		// Search over a collection that failed to load is incomplete, not
-		// broken; the log says which and why.
-		log.Error("vector index not fully in step with PostgreSQL", "err", err)
+	if q.vectorsToLoad, err = q.index.BeginSync(ctx); err != nil {
+		return err
 	}
-	log.Info("vector engine ready", "engine", engine.Kind, "took", time.Since(t0).Round(time.Millisecond))
+	log.Info("vector engine ready", "engine", engine.Kind, "collections to load", len(q.vectorsToLoad))
 	return nil
 }
 
