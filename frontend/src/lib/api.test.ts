@@ -91,6 +91,7 @@ describe('HTTP transport', () => {
     const c = collection();
     const api = createHttpApi(
       fakeFetch((s) => {
+        if (s.method === 'DELETE' && s.url.endsWith('/collections/id1')) return json(202, { id: 'op', type: 'delete' });
         if (s.method === 'DELETE') return new Response(null, { status: 204 });
         if (s.url.endsWith('/sources') && s.method === 'GET') return json(200, []);
         if (s.url.endsWith('/collections') && s.method === 'GET') return json(200, [c]);
@@ -112,7 +113,7 @@ describe('HTTP transport', () => {
       chunk_overlap: 8,
     });
     await api.updateCollection('id1', { name: 'new' });
-    expect(await api.deleteCollection('id1')).toBeUndefined();
+    expect(await api.deleteCollection('id1')).toMatchObject({ type: 'delete' });
     await api.listSources('id1');
     await api.addSource('id1', { path: '/x' });
     expect(await api.removeSource('id1', 7)).toBeUndefined();
@@ -321,6 +322,9 @@ describe('HTTP transport: operations and documents', () => {
     expect(await api.listOperations('c1')).toEqual([]);
     await api.getOperation('op-1');
     await api.cancelOperation('op-1');
+    await api.pauseOperation('op-1');
+    await api.resumeOperation('op-1');
+    await api.retryDocuments('c1', {});
     expect(await api.listDocuments('c1', { status: 'failed', limit: 100, offset: 200 })).toEqual([]);
     await api.listDocuments('c1', { status: '', limit: 100, offset: 0 });
     expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
@@ -328,6 +332,9 @@ describe('HTTP transport: operations and documents', () => {
       'GET /api/v1/collections/c1/operations',
       'GET /api/v1/operations/op-1',
       'POST /api/v1/operations/op-1/cancel',
+      'POST /api/v1/operations/op-1/pause',
+      'POST /api/v1/operations/op-1/resume',
+      'POST /api/v1/collections/c1/retry',
       'GET /api/v1/collections/c1/documents?status=failed&limit=100&offset=200',
       'GET /api/v1/collections/c1/documents?status=&limit=100&offset=0',
     ]);

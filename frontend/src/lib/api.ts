@@ -22,6 +22,7 @@ import type {
   UpdateCollectionRequest,
   Settings,
   InstallModelRequest,
+  RetryRequest,
 } from './types';
 
 /** The topics the UI listens to. */
@@ -38,7 +39,11 @@ export interface Api {
   getCollection(id: string): Promise<Collection>;
   createCollection(req: CreateCollectionRequest): Promise<Collection>;
   updateCollection(id: string, req: UpdateCollectionRequest): Promise<Collection>;
-  deleteCollection(id: string): Promise<void>;
+  /**
+   * Deletes a collection: it leaves lists and search at once; the returned
+   * operation removes its vectors, keyword index and rows.
+   */
+  deleteCollection(id: string): Promise<Operation>;
   listSources(collectionId: string): Promise<Source[]>;
   addSource(collectionId: string, req: AddSourceRequest): Promise<Source>;
   removeSource(collectionId: string, sourceId: number): Promise<void>;
@@ -49,6 +54,11 @@ export interface Api {
   getOperation(id: string): Promise<Operation>;
   /** Rejects with code 'conflict' when the operation has already finished. */
   cancelOperation(id: string): Promise<Operation>;
+  /** Pauses a waiting or running operation; it stays paused across restarts. */
+  pauseOperation(id: string): Promise<Operation>;
+  resumeOperation(id: string): Promise<Operation>;
+  /** Queues failed documents (all, or the given ids) to be indexed again. */
+  retryDocuments(collectionId: string, req: RetryRequest): Promise<Operation>;
   listDocuments(collectionId: string, req: ListDocumentsRequest): Promise<DocumentInfo[]>;
   /** Opens the native folder picker; '' when cancelled. Desktop only. */
   pickDirectory(): Promise<string>;
@@ -405,6 +415,9 @@ export function createHttpApi(
     listOperations: (cid) => call<Operation[] | null>('GET', `/collections/${seg(cid)}/operations`).then((v) => v ?? []),
     getOperation: (id) => call('GET', `/operations/${seg(id)}`),
     cancelOperation: (id) => call('POST', `/operations/${seg(id)}/cancel`, {}),
+    pauseOperation: (id) => call('POST', `/operations/${seg(id)}/pause`, {}),
+    resumeOperation: (id) => call('POST', `/operations/${seg(id)}/resume`, {}),
+    retryDocuments: (cid, req) => call('POST', `/collections/${seg(cid)}/retry`, req),
     listDocuments: (cid, req) => {
       const q = new URLSearchParams({ status: req.status, limit: String(req.limit), offset: String(req.offset) });
       return call<DocumentInfo[] | null>('GET', `/collections/${seg(cid)}/documents?${q}`).then((v) => v ?? []);
@@ -443,6 +456,9 @@ export interface WailsBindings {
   ListOperations(collectionId: string): Promise<unknown>;
   GetOperation(id: string): Promise<unknown>;
   CancelOperation(id: string): Promise<unknown>;
+  PauseOperation?(id: string): Promise<unknown>;
+  ResumeOperation?(id: string): Promise<unknown>;
+  RetryDocuments?(collectionId: string, req: RetryRequest): Promise<unknown>;
   ListDocuments(collectionId: string, req: ListDocumentsRequest): Promise<unknown>;
   PickDirectory(): Promise<unknown>;
   // Optional until every build generates them. The generated search.Request
@@ -478,7 +494,7 @@ export function createDesktopApi(b: WailsBindings, rt?: WailsRuntime): Api {
     getCollection: (id) => w(() => b.GetCollection(id)),
     createCollection: (req) => w(() => b.CreateCollection(req)),
     updateCollection: (id, req) => w(() => b.UpdateCollection(id, req)),
-    deleteCollection: (id) => w<void>(() => b.DeleteCollection(id)).then(() => undefined),
+    deleteCollection: (id) => w(() => b.DeleteCollection(id)),
     listSources: (cid) => list(() => b.ListSources(cid)),
     addSource: (cid, req) => w(() => b.AddSource(cid, req)),
     removeSource: (cid, sid) => w<void>(() => b.RemoveSource(cid, sid)).then(() => undefined),
@@ -488,6 +504,9 @@ export function createDesktopApi(b: WailsBindings, rt?: WailsRuntime): Api {
     listOperations: (cid) => list(() => b.ListOperations(cid)),
     getOperation: (id) => w(() => b.GetOperation(id)),
     cancelOperation: (id) => w(() => b.CancelOperation(id)),
+    pauseOperation: (id) => w(() => (b.PauseOperation ? b.PauseOperation(id) : missing('PauseOperation'))),
+    resumeOperation: (id) => w(() => (b.ResumeOperation ? b.ResumeOperation(id) : missing('ResumeOperation'))),
+    retryDocuments: (cid, req) => w(() => (b.RetryDocuments ? b.RetryDocuments(cid, req) : missing('RetryDocuments'))),
     listDocuments: (cid, req) => list(() => b.ListDocuments(cid, req)),
     pickDirectory: () => w<unknown>(() => b.PickDirectory()).then((v) => (typeof v === 'string' ? v : '')),
     search: (req) => w<SearchResponse>(() => (b.Search ? b.Search(req as never) : missing('Search'))).then(normalizeSearch),

@@ -85,6 +85,7 @@ const TYPE_LABELS: Record<string, string> = {
   append: 'Rescan',
   reindex: 'Reindex',
   remove_source: 'Remove folder',
+  delete: 'Delete collection',
 };
 
 export function operationTypeLabel(type: string): string {
@@ -97,6 +98,7 @@ const TYPE_VERBS: Record<string, string> = {
   append: 'Rescanning',
   reindex: 'Reindexing',
   remove_source: 'Removing folder',
+  delete: 'Deleting',
 };
 
 export function operationVerb(type: string): string {
@@ -106,6 +108,7 @@ export function operationVerb(type: string): string {
 const STATUS_LABELS: Record<OperationStatus, string> = {
   pending: 'Queued',
   processing: 'Running',
+  paused: 'Paused',
   completed: 'Completed',
   failed: 'Failed',
   cancelled: 'Cancelled',
@@ -147,6 +150,7 @@ const OUTCOME_NOUNS: Record<string, string> = {
   append: 'Rescan',
   reindex: 'Reindexing',
   remove_source: 'Removing the folder',
+  delete: 'Deleting the collection',
 };
 
 /** The sentence for an ended operation. */
@@ -159,6 +163,8 @@ export function outcomeLabel(p: Progress): string {
       return `${what} failed`;
     case 'cancelled':
       return `${what} cancelled after ${filesLabel(p)}`;
+    case 'paused':
+      return `${what} paused after ${filesLabel(p)}`;
     default:
       return operationVerb(p.type);
   }
@@ -224,4 +230,19 @@ export function operationDuration(op: Operation, now: Date = new Date()): number
   const end = op.completed_at ? Date.parse(op.completed_at) : now.getTime();
   if (Number.isNaN(start) || Number.isNaN(end)) return null;
   return Math.max(0, end - start);
+}
+
+/** Whether an operation can be paused, resumed or cancelled now. */
+export function operationActions(op: Pick<Operation, 'type' | 'status' | 'started_at' | 'completed_at'>): {
+  pause: boolean;
+  resume: boolean;
+  cancel: boolean;
+} {
+  const waiting = (op.status === 'pending' || op.status === 'processing') && !isStopping(op);
+  const deleting = op.type === 'delete';
+  return {
+    pause: waiting && !deleting,
+    resume: op.status === 'paused',
+    cancel: (waiting || op.status === 'paused') && !deleting,
+  };
 }

@@ -21,8 +21,28 @@ export interface Collection {
   document_count: number;
   vector_count: number;
   total_size_bytes: number;
+  /** What can be searched now, and what waits for what. */
+  readiness?: Readiness;
   created_at: string;
   updated_at: string;
+}
+
+/**
+ * How far a collection's search is: keyword search works as soon as text
+ * is committed; semantic search as embeddings arrive.
+ */
+export interface Readiness {
+  keyword: 'ready' | 'empty' | string;
+  /** 'ready', 'partial', 'waiting' (for the model), 'loading' (vectors at start-up) or 'empty'. */
+  semantic: 'ready' | 'partial' | 'waiting' | 'loading' | 'empty' | string;
+  chunks: number;
+  embedded_chunks: number;
+  model_state: 'ready' | 'installed' | 'not_installed' | 'downloading' | 'failed' | string;
+  download_percent?: number;
+  model_error?: string;
+  vectors_loaded: number;
+  /** One sentence: "keyword search ready · semantic search waiting for …". */
+  message: string;
 }
 
 export interface Source {
@@ -107,8 +127,8 @@ export interface ErrorBody {
 
 // --- Operations, progress and documents ----------------------------------
 
-export type OperationType = 'index' | 'append' | 'reindex' | 'remove_source';
-export type OperationStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled';
+export type OperationType = 'index' | 'append' | 'reindex' | 'remove_source' | 'delete';
+export type OperationStatus = 'pending' | 'processing' | 'paused' | 'completed' | 'failed' | 'cancelled';
 
 /** A running operation's snapshot (event `operation:progress`). */
 export interface Progress {
@@ -160,8 +180,15 @@ export interface DocumentInfo {
   error: string;
   chunk_count: number;
   page_count: number;
+  /** How far it got: 'chunked' is keyword-searchable, embedding still waits; 'indexed' is done. */
+  stage?: 'discovered' | 'extracted' | 'chunked' | 'indexed' | string;
   /** How many paths hold identical content. */
   paths: number;
+}
+
+/** Which failed documents to retry; none named retries them all. */
+export interface RetryRequest {
+  document_ids?: string[];
 }
 
 export interface ListDocumentsRequest {

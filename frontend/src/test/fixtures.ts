@@ -281,6 +281,7 @@ export function fakeApi(
     async deleteCollection(id) {
       api.calls.push(`delete ${id}`);
       api.collections = api.collections.filter((c) => c.id !== id);
+      return operation({ id: `op-${++n}`, collection_id: id, type: 'delete', status: 'pending', started_at: null, completed_at: null });
     },
     async listSources(cid) {
       return api.sources.filter((s) => s.collection_id === cid);
@@ -342,6 +343,31 @@ export function fakeApi(
       }
       api.operations[i] = { ...api.operations[i], status: 'cancelled' };
       return api.operations[i];
+    },
+    async pauseOperation(id) {
+      api.calls.push(`pause ${id}`);
+      const i = api.operations.findIndex((x) => x.id === id);
+      if (i < 0) throw new ApiError('not_found', `Not found: operation ${id}.`);
+      if (!['pending', 'processing'].includes(api.operations[i].status)) {
+        throw new ApiError('conflict', 'The operation cannot be changed now.');
+      }
+      api.operations[i] = { ...api.operations[i], status: 'paused' };
+      return api.operations[i];
+    },
+    async resumeOperation(id) {
+      api.calls.push(`resume ${id}`);
+      const i = api.operations.findIndex((x) => x.id === id);
+      if (i < 0) throw new ApiError('not_found', `Not found: operation ${id}.`);
+      if (api.operations[i].status !== 'paused') throw new ApiError('conflict', 'The operation cannot be changed now.');
+      api.operations[i] = { ...api.operations[i], status: 'pending' };
+      return api.operations[i];
+    },
+    async retryDocuments(cid, req) {
+      api.calls.push(`retry ${cid} ${(req.document_ids ?? []).join(',') || 'all'}`);
+      if (!api.documents.some((d) => d.status === 'failed')) throw new ApiError('not_found', 'No failed documents to retry.');
+      const op = operation({ id: `op-${++n}`, collection_id: cid, type: 'append', status: 'pending', started_at: null, completed_at: null });
+      api.operations.unshift(op);
+      return op;
     },
     async listDocuments(cid, req) {
       api.calls.push(`documents ${cid} ${req.status || 'all'} ${req.limit} ${req.offset}`);

@@ -45,4 +45,29 @@ describe('OperationList', () => {
     render(OperationList, { operations: [] });
     expect(screen.getByTestId('no-operations')).toBeTruthy();
   });
+
+  it('offers pause, resume and cancel where they apply', async () => {
+    const calls: string[] = [];
+    const ops = [
+      operation({ id: 'run', type: 'index', status: 'processing', completed_at: null }),
+      operation({ id: 'held', type: 'append', status: 'paused', completed_at: null }),
+      operation({ id: 'del', type: 'delete', status: 'processing', completed_at: null }),
+      operation({ id: 'done', type: 'index', status: 'completed' }),
+    ];
+    render(OperationList, {
+      operations: ops,
+      onpause: async (id: string) => void calls.push(`pause ${id}`),
+      onresume: async (id: string) => void calls.push(`resume ${id}`),
+      oncancel: async (id: string) => void calls.push(`cancel ${id}`),
+    });
+    const items = screen.getAllByTestId('operation-item');
+    expect(within(items[1]).getByTestId('operation-status').textContent).toBe('Paused');
+    await fireEvent.click(within(items[0]).getByTestId('operation-pause'));
+    await fireEvent.click(within(items[1]).getByTestId('operation-resume'));
+    await fireEvent.click(within(items[1]).getByTestId('operation-cancel'));
+    expect(calls).toEqual(['pause run', 'resume held', 'cancel held']);
+    expect(within(items[1]).queryByTestId('operation-pause')).toBeNull();
+    // A delete runs to the end; a finished operation has nothing to change.
+    for (const i of [2, 3]) expect(within(items[i]).queryAllByRole('button')).toHaveLength(0);
+  });
 });
