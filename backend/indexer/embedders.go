@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -186,7 +188,7 @@ func (e *Embedders) missing(m models.Model) error {
 	case ModelDownloading:
 		return fmt.Errorf("%w: %s is downloading (%.0f %%)", ErrModelMissing, m.DisplayName, st.Percent)
 	case ModelFailed:
-		return fmt.Errorf("%w: %s could not be downloaded (%s); import it from a folder on the Models page", ErrModelMissing, m.DisplayName, st.Error)
+		return fmt.Errorf("%w: %s could not be downloaded (%s); import it from a folder with quarry import-model", ErrModelMissing, m.DisplayName, st.Error)
 	}
 	if m.Kind == models.KindStatic {
 		return fmt.Errorf("%w: %s is imported from a folder, not downloaded", ErrModelMissing, m.DisplayName)
@@ -219,9 +221,26 @@ func (e *Embedders) State(name string) ModelState {
 		return ModelState{State: ModelInstalled}
 	}
 	if dlErr != nil {
-		return ModelState{State: ModelFailed, Error: dlErr.Error()}
+		return ModelState{State: ModelFailed, Error: downloadProblem(dlErr, e.RetryAfter)}
 	}
 	return ModelState{State: ModelNotInstalled}
+}
+
+// downloadProblem says why a download failed in words a person can act
+// on; the log keeps the full error.
+func downloadProblem(err error, retry time.Duration) string {
+	var dns *net.DNSError
+	var op *net.OpError
+	var ue *url.Error
+	switch {
+	case errors.As(err, &dns), errors.As(err, &op), errors.As(err, &ue):
+		return fmt.Sprintf("no connection to the model server; Quarry tries again every %s, or import the model with quarry import-model", retry.Round(time.Minute))
+	case errors.Is(err, models.ErrChecksum):
+		return "the downloaded files did not match their pinned digests; they were discarded"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the download timed out; Quarry tries again later"
+	}
+	return err.Error()
 }
 
 func closed(c chan struct{}) bool {

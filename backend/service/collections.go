@@ -119,7 +119,7 @@ func (s *Service) collection(c store.Collection) Collection {
 		case indexer.ModelFailed:
 			r.Message = fmt.Sprintf("keyword search ready · semantic search waiting for %s (%s)", name, r.ModelError)
 		default:
-			r.Message = fmt.Sprintf("keyword search ready · semantic search waiting for %s (not installed: download or import it on the Models page)", name)
+			r.Message = fmt.Sprintf("keyword search ready · semantic search waiting for %s (not installed: import it with quarry import-model)", name)
 		}
 	default:
 		r.Semantic = "partial"
