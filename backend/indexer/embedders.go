@@ -191,9 +191,9 @@ func (e *Embedders) missing(m models.Model) error {
 		return fmt.Errorf("%w: %s could not be downloaded (%s); import it from a folder with quarry import-model", ErrModelMissing, m.DisplayName, st.Error)
 	}
 	if m.Kind == models.KindStatic {
-		return fmt.Errorf("%w: %s is imported from a folder, not downloaded", ErrModelMissing, m.DisplayName)
+		return fmt.Errorf("%w: %s is not installed: import it from a folder with quarry import-model", ErrModelMissing, m.DisplayName)
 	}
-	return fmt.Errorf("%w: %s is not installed", ErrModelMissing, m.DisplayName)
+	return fmt.Errorf("%w: %s is not installed yet: it downloads when a collection has text to embed, or import it with quarry import-model", ErrModelMissing, m.DisplayName)
 }
 
 // State reports where a model stands.
@@ -325,7 +325,7 @@ func (e *Embedders) Install(ctx context.Context, name, variant string) error {
 		return nil
 	}
 	if m.Kind == models.KindStatic {
-		return fmt.Errorf("%w: %s is imported from a folder, not downloaded", ErrModelMissing, m.DisplayName)
+		return fmt.Errorf("%w: %s is not installed: import it from a folder with quarry import-model", ErrModelMissing, m.DisplayName)
 	}
 	e.mu.Lock()
 	ent := e.entry(name)

@@ -24,6 +24,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/quarry-search/quarry/backend/embedder"
+	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/qdrant"
 	"github.com/quarry-search/quarry/backend/store"
 	"github.com/quarry-search/quarry/backend/vecindex"
@@ -386,7 +387,7 @@ func (e *Engine) searchCollection(ctx context.Context, c store.Collection, req R
 			// A collection whose model cannot be used now is searched by
 			// keyword, in every mode: never a failed request.
 			mode = Keyword
-			warn = fmt.Sprintf("%s was searched by keyword only: %v", c.Name, err)
+			warn = modelWarning(c, err)
 		} else if warn, err = e.coverage(ctx, c, x, cov); err != nil {
 			return nil, nil, "", err
 		}
@@ -681,4 +682,14 @@ func (e *Engine) passages(ctx context.Context, rs []Result, rows map[string]stor
 // passageKey names a chunk of a document in maps.
 func passageKey(documentID string, index int) string {
 	return documentID + "/" + strconv.Itoa(index)
+}
+
+// modelWarning says, in a sentence a person can act on, why a collection
+// was searched by keyword only.
+func modelWarning(c store.Collection, err error) string {
+	why := err.Error()
+	if i := strings.Index(why, models.ErrNotInstalled.Error()+": "); i >= 0 {
+		why = why[i+len(models.ErrNotInstalled.Error())+2:]
+	}
+	return fmt.Sprintf("%s was searched by keyword only: %s.", c.Name, strings.TrimSuffix(why, "."))
 }
