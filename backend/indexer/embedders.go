@@ -188,7 +188,7 @@ func (e *Embedders) missing(m models.Model) error {
 	case ModelDownloading:
 		return fmt.Errorf("%w: %s is downloading (%.0f %%)", ErrModelMissing, m.DisplayName, st.Percent)
 	case ModelFailed:
-		return fmt.Errorf("%w: %s could not be downloaded (%s); import it from a folder with quarry import-model", ErrModelMissing, m.DisplayName, st.Error)
+		return fmt.Errorf("%w: %s could not be downloaded: %s", ErrModelMissing, m.DisplayName, st.Error)
 	}
 	if m.Kind == models.KindStatic {
 		return fmt.Errorf("%w: %s is not installed: import it from a folder with quarry import-model", ErrModelMissing, m.DisplayName)
@@ -226,6 +226,14 @@ func (e *Embedders) State(name string) ModelState {
 	return ModelState{State: ModelNotInstalled}
 }
 
+// minutes renders a retry interval: "5 min", "30 s".
+func minutes(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%.0f s", d.Seconds())
+	}
+	return fmt.Sprintf("%.0f min", d.Minutes())
+}
+
 // downloadProblem says why a download failed in words a person can act
 // on; the log keeps the full error.
 func downloadProblem(err error, retry time.Duration) string {
@@ -234,7 +242,7 @@ func downloadProblem(err error, retry time.Duration) string {
 	var ue *url.Error
 	switch {
 	case errors.As(err, &dns), errors.As(err, &op), errors.As(err, &ue):
-		return fmt.Sprintf("no connection to the model server; Quarry tries again every %s, or import the model with quarry import-model", retry.Round(time.Minute))
+		return fmt.Sprintf("no connection to the model server; Quarry tries again every %s, or import the model with quarry import-model", minutes(retry))
 	case errors.Is(err, models.ErrChecksum):
 		return "the downloaded files did not match their pinned digests; they were discarded"
 	case errors.Is(err, context.DeadlineExceeded):

@@ -18,7 +18,7 @@ func TestDownloadProblemSaysWhatToDo(t *testing.T) {
 		err  error
 		want string
 	}{
-		{fmt.Errorf("download: %w", dns), "no connection to the model server; Quarry tries again every 5m0s"},
+		{fmt.Errorf("download: %w", dns), "no connection to the model server; Quarry tries again every 5 min"},
 		{fmt.Errorf("x: %w", models.ErrChecksum), "did not match their pinned digests"},
 		{errors.New("disk full"), "disk full"},
 	} {
