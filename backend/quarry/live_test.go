@@ -18,17 +18,24 @@ import (
 	"github.com/quarry-search/quarry/backend/testenv"
 )
 
-func startQuarry(t *testing.T) (*quarry.Quarry, quarry.Options) {
+// testOptions are a Quarry on a fresh data directory with the embedded
+// PostgreSQL; a missing PostgreSQL is reported as testenv does.
+func testOptions(t *testing.T) quarry.Options {
 	t.Helper()
 	if _, err := pgserver.ResolveBinaries(os.Getenv(pgserver.EnvBinaries)); err != nil {
 		testenv.Missing(t, "PostgreSQL binaries: %v", err)
 	}
-	opts := quarry.Options{
+	return quarry.Options{
 		Locations:  locations.New(filepath.Join(testenv.ReachableDir(t), "quarry")),
 		PGBinaries: os.Getenv("QUARRY_PG_BINARIES"),
 		Version:    "test",
 		Logger:     testenv.Logger(t),
 	}
+}
+
+func startQuarry(t *testing.T) (*quarry.Quarry, quarry.Options) {
+	t.Helper()
+	opts := testOptions(t)
 	q, err := quarry.Start(t.Context(), opts)
 	if err != nil {
 		t.Fatal(err)

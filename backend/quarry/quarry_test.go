@@ -1,13 +1,11 @@
 package quarry_test
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/quarry-search/quarry/backend/locations"
-	"github.com/quarry-search/quarry/backend/pgserver"
 	"github.com/quarry-search/quarry/backend/quarry"
 	"github.com/quarry-search/quarry/backend/service"
 	"github.com/quarry-search/quarry/backend/testenv"
@@ -16,15 +14,7 @@ import (
 func TestMain(m *testing.M) { testenv.Main(m) }
 
 func TestEmbeddedStartStopRestart(t *testing.T) {
-	if _, err := pgserver.ResolveBinaries(os.Getenv(pgserver.EnvBinaries)); err != nil {
-		testenv.Missing(t, "PostgreSQL binaries: %v", err)
-	}
-	opts := quarry.Options{
-		Locations:  locations.New(filepath.Join(testenv.ReachableDir(t), "quarry")),
-		PGBinaries: os.Getenv("QUARRY_PG_BINARIES"),
-		Version:    "test",
-		Logger:     testenv.Logger(t),
-	}
+	opts := testOptions(t)
 	q, err := quarry.Start(t.Context(), opts)
 	if err != nil {
 		t.Fatalf("cold start: %v", err)
