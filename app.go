@@ -165,6 +165,17 @@ func (a *App) RetryDocuments(collectionID string, req service.RetryRequest) (ser
 	return a.svc.RetryDocuments(a.ctx, collectionID, req)
 }
 
+// PlanReindex says what a reindex with other settings would recompute.
+func (a *App) PlanReindex(collectionID string, req service.ReindexRequest) (service.ReindexPlan, error) {
+	return a.svc.PlanReindex(a.ctx, collectionID, req)
+}
+
+// ReindexCollection rebuilds a collection with another model, precision
+// or chunking; search keeps working until the new build is complete.
+func (a *App) ReindexCollection(collectionID string, req service.ReindexRequest) (service.Operation, error) {
+	return a.svc.ReindexCollection(a.ctx, collectionID, req)
+}
+
 // ListDocuments returns a page of a collection's documents.
 func (a *App) ListDocuments(collectionID string, req service.ListDocumentsRequest) ([]service.Document, error) {
 	return a.svc.ListDocuments(a.ctx, collectionID, req)

@@ -67,6 +67,8 @@ func New(svc *service.Service, ui fs.FS, logger *slog.Logger) *Handler {
 		r.Post("/operations/{id}/pause", h.pauseOperation)
 		r.Post("/operations/{id}/resume", h.resumeOperation)
 		r.Post("/collections/{id}/retry", h.retryDocuments)
+		r.Post("/collections/{id}/reindex", h.reindexCollection)
+		r.Post("/collections/{id}/reindex/plan", h.planReindex)
 		r.Get("/events", h.events)
 		r.Post("/search", h.search)
 		r.Post("/documents/open", h.openDocument)
@@ -166,6 +168,24 @@ func (h *Handler) retryDocuments(w http.ResponseWriter, r *http.Request) {
 	}
 	op, err := h.svc.RetryDocuments(r.Context(), chi.URLParam(r, "id"), req)
 	h.reply(w, http.StatusAccepted, op, err)
+}
+
+func (h *Handler) reindexCollection(w http.ResponseWriter, r *http.Request) {
+	var req service.ReindexRequest
+	if !h.decode(w, r, &req) {
+		return
+	}
+	op, err := h.svc.ReindexCollection(r.Context(), chi.URLParam(r, "id"), req)
+	h.reply(w, http.StatusAccepted, op, err)
+}
+
+func (h *Handler) planReindex(w http.ResponseWriter, r *http.Request) {
+	var req service.ReindexRequest
+	if !h.decode(w, r, &req) {
+		return
+	}
+	plan, err := h.svc.PlanReindex(r.Context(), chi.URLParam(r, "id"), req)
+	h.reply(w, http.StatusOK, plan, err)
 }
 
 func (h *Handler) listSources(w http.ResponseWriter, r *http.Request) {

@@ -87,6 +87,14 @@ type ModelState struct {
 	Error string `json:"error,omitempty"`
 }
 
+// SetMirror fetches models from another server that serves the same
+// {repo}/resolve/{revision}/{path} layout (an internal mirror).
+func (e *Embedders) SetMirror(baseURL string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.downloader.BaseURL = baseURL
+}
+
 // Tune sets the threads a model uses (0 sizes them to the machine; taken
 // when a model is next loaded) and how many batches may run at once
 // (applied at once to loaded models).

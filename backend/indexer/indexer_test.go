@@ -36,13 +36,24 @@ type rig struct {
 // ONNX Runtime with a MiniLM-shaped model, and the manager's workers.
 func newRig(t testing.TB) *rig {
 	t.Helper()
+	return newRigModels(t, testenv.ModelsDir(t), nil)
+}
+
+// newRigModels is newRig over the given models folder; tune adjusts the
+// manager's configuration.
+func newRigModels(t testing.TB, modelsDir string, tune func(*indexer.Config)) *rig {
+	t.Helper()
 	r := &rig{st: testenv.Store(t), bus: events.New()}
 	log := testenv.Logger(t)
 	r.idx = vecindex.New(testenv.Vectors(t), r.st, log)
-	emb := indexer.NewEmbedders(testenv.ModelsDir(t), t.TempDir(), "cpu", log)
+	emb := indexer.NewEmbedders(modelsDir, t.TempDir(), "cpu", log)
 	t.Cleanup(func() { _ = emb.Close() })
 	r.emb = emb
-	r.mgr = indexer.New(indexer.Config{Store: r.st, Index: r.idx, Bus: r.bus, Embedders: emb, Logger: log, ProgressEvery: 50 * time.Millisecond})
+	cfg := indexer.Config{Store: r.st, Index: r.idx, Bus: r.bus, Embedders: emb, Logger: log, ProgressEvery: 50 * time.Millisecond}
+	if tune != nil {
+		tune(&cfg)
+	}
+	r.mgr = indexer.New(cfg)
 	svc, err := service.New(t.Context(), service.Info{}, service.Deps{Store: r.st, Index: r.idx, Queue: r.mgr, Models: emb, Bus: r.bus, Logger: log})
 	if err != nil {
 		t.Fatal(err)

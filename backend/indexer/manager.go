@@ -50,6 +50,12 @@ type Config struct {
 	// OnDeleted is told when a delete operation has purged a collection
 	// (search drops its keyword index).
 	OnDeleted func(collectionID string)
+	// OnReindexed is told when a reindex has switched a collection to its
+	// new build (search refreshes its keyword index).
+	OnReindexed func(collectionID string)
+	// ReindexGrace is how long a replaced build outlives a reindex's
+	// switch, for searches that started before it (default 2 s).
+	ReindexGrace time.Duration
 }
 
 // Manager owns the per-collection workers.
@@ -128,6 +134,7 @@ func (m *Manager) Serve(ctx context.Context) error {
 	} else if n > 0 {
 		m.log.Warn("resuming deletions", "count", n)
 	}
+	m.dropOldBuilds(ctx, "")
 	m.catchUpAll(ctx)
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -238,10 +245,16 @@ func (m *Manager) run(ctx context.Context, op store.Operation) {
 	}
 	status, msg := store.OpCompleted, ""
 	switch {
+	case c.switched.Load():
+		// A reindex that switched is done, whatever came after.
 	case errors.Is(context.Cause(opCtx), errCancelled):
 		status, msg = store.OpCancelled, "cancelled"
 	case err != nil:
 		status, msg = store.OpFailed, err.Error()
+	}
+	if op.Type == OpReindex && status != store.OpCompleted {
+		// The old build and settings stay; the staged one goes.
+		m.abandonReindex(ctx, op.CollectionID)
 	}
 	final := c.snapshot(base, started)
 	final.Status, final.Error, final.CurrentFile, final.ETASeconds = status, msg, "", 0
@@ -279,7 +292,7 @@ var (
 func progressMap(p Progress) map[string]any {
 	return map[string]any{
 		"phase": p.Phase, "files_total": p.FilesTotal, "files_done": p.FilesDone, "files_failed": p.FilesFailed,
-		"files_skipped": p.FilesSkipped, "chunks": p.Chunks, "embedded": p.Embedded, "bytes": p.Bytes, "current_file": p.CurrentFile,
+		"files_skipped": p.FilesSkipped, "chunks": p.Chunks, "embedded": p.Embedded, "model_calls": p.ModelCalls, "bytes": p.Bytes, "current_file": p.CurrentFile,
 		"files_per_sec": p.FilesPerSec, "chunks_per_sec": p.ChunksPerSec, "eta_seconds": p.ETASeconds,
 		"elapsed_ms": p.ElapsedMS, "error": p.Error, "status": p.Status, "waiting": p.Waiting,
 	}
@@ -314,6 +327,8 @@ func (m *Manager) execute(ctx context.Context, op store.Operation, c *counters) 
 			return "", errors.New("remove_source needs a source_id")
 		}
 		return "", m.removeSource(ctx, coll, op.Config.SourceID)
+	case OpReindex:
+		return "", m.reindex(ctx, coll, op.Config.Reindex, c)
 	case OpDelete:
 		return "", m.purge(ctx, coll, c)
 	default:

@@ -24,6 +24,8 @@ type Progress struct {
 	Chunks       int64  `json:"chunks"`
 	// Embedded counts the chunks given vectors by this operation.
 	Embedded int64 `json:"embedded"`
+	// ModelCalls counts the batches this operation sent to the model.
+	ModelCalls int64 `json:"model_calls"`
 	// Waiting says why embedding waits (the model is missing, say);
 	// text is indexed meanwhile.
 	Waiting      string  `json:"waiting,omitempty"`
@@ -41,9 +43,12 @@ type Progress struct {
 // into Progress snapshots.
 type counters struct {
 	filesTotal, filesDone, filesFailed, filesSkipped atomic.Int64
-	chunks, bytes, embedded                          atomic.Int64
-	mu                                               sync.Mutex
-	current, phase, waiting                          string
+	chunks, bytes, embedded, modelCalls              atomic.Int64
+	// switched is set once a reindex has switched the collection to its
+	// new build: from then on it completes, whatever else happens.
+	switched                atomic.Bool
+	mu                      sync.Mutex
+	current, phase, waiting string
 }
 
 func (c *counters) setCurrent(path string) {
@@ -66,6 +71,7 @@ func (c *counters) snapshot(base Progress, started time.Time) Progress {
 	p.FilesSkipped = c.filesSkipped.Load()
 	p.Chunks = c.chunks.Load()
 	p.Embedded = c.embedded.Load()
+	p.ModelCalls = c.modelCalls.Load()
 	p.Bytes = c.bytes.Load()
 	c.mu.Lock()
 	p.CurrentFile, p.Phase, p.Waiting = c.current, c.phase, c.waiting

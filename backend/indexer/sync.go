@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -230,7 +231,7 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, embedOnly bool) err
 			}
 			return nil
 		}
-		return embedStage(gctx, r.emb, toEmbed, embedded, r.m.batchSize(r.emb))
+		return embedStage(gctx, r.emb, toEmbed, embedded, r.m.batchSize(r.emb), &r.c.modelCalls)
 	})
 
 	// Stage 4: write vectors to PostgreSQL and the vector index.
@@ -473,7 +474,7 @@ const (
 
 // embedStage embeds the chunks of incoming documents in batches that span
 // documents and passes each document on once all its chunks have vectors.
-func embedStage(ctx context.Context, emb *embedder.Service, in <-chan *docWork, out chan<- *docWork, batch int) error {
+func embedStage(ctx context.Context, emb *embedder.Service, in <-chan *docWork, out chan<- *docWork, batch int, calls *atomic.Int64) error {
 	if batch <= 0 {
 		batch = embedBatch
 	}
@@ -486,6 +487,7 @@ func embedStage(ctx context.Context, emb *embedder.Service, in <-chan *docWork, 
 			if err != nil {
 				return fmt.Errorf("embed: %w", err)
 			}
+			calls.Add(1)
 			for i, v := range vecs {
 				owners[i].vectors = append(owners[i].vectors, v)
 			}

@@ -139,6 +139,16 @@ func Start(ctx context.Context, opts Options) (_ *Quarry, err error) {
 				q.svc.ForgetSearchIndex(id)
 			}
 		},
+		OnReindexed: func(id string) {
+			if q.svc == nil {
+				return
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if err := q.svc.RefreshSearchIndex(ctx, id); err != nil {
+				q.logger.Warn("refresh keyword index after reindex", "collection", id, "err", err)
+			}
+		},
 	})
 	// A model that arrives (download, import) embeds the text waiting for
 	// it, with no user action.

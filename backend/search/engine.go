@@ -138,6 +138,13 @@ func (e *Engine) Forget(collectionID string) {
 	e.mu.Unlock()
 }
 
+// Refresh brings a collection's keyword index up to date now (after a
+// reindex re-cut its chunks), so that no search pays for it.
+func (e *Engine) Refresh(ctx context.Context, collectionID string) error {
+	_, err := e.keyword(ctx, collectionID)
+	return err
+}
+
 // keyword returns the collection's keyword index, up to date with
 // PostgreSQL.
 func (e *Engine) keyword(ctx context.Context, collectionID string) (*keywordIndex, error) {
@@ -406,7 +413,7 @@ func (e *Engine) searchCollection(ctx context.Context, c store.Collection, req R
 		}
 		qv = vs[0]
 		floor = e.floor(ctx, c.ModelName, svc)
-		hits, err = e.vectorSearch(ctx, x, c.ID, qv, m, k)
+		hits, err = e.vectorSearch(ctx, x, c, qv, m, k)
 		if err != nil {
 			return nil, nil, "", err
 		}
@@ -492,7 +499,7 @@ func (e *Engine) coverage(ctx context.Context, c store.Collection, x *keywordInd
 // the filter. Filters the index cannot express (folders, statuses, a
 // document reachable at several paths) become a document-id list when
 // short, or a wider search checked afterwards.
-func (e *Engine) vectorSearch(ctx context.Context, x *keywordIndex, collectionID string, qv []float32, m *matcher, k int) ([]qdrant.Hit, error) {
+func (e *Engine) vectorSearch(ctx context.Context, x *keywordIndex, c store.Collection, qv []float32, m *matcher, k int) ([]qdrant.Hit, error) {
 	const maxIDs = 2048
 	var f qdrant.Filter
 	limit := k
@@ -530,9 +537,9 @@ func (e *Engine) vectorSearch(ctx context.Context, x *keywordIndex, collectionID
 		}
 	}
 	x.mu.RUnlock()
-	hits, err := e.vec.Search(ctx, collectionID, qdrant.Query{Vector: qv, Limit: limit, Filter: f})
+	hits, err := e.vec.Search(ctx, c, qdrant.Query{Vector: qv, Limit: limit, Filter: f})
 	if err != nil {
-		return nil, fmt.Errorf("vector search in %s: %w", collectionID, err)
+		return nil, fmt.Errorf("vector search in %s: %w", c.ID, err)
 	}
 	return hits, nil
 }

@@ -67,6 +67,12 @@ func (s *Service) WarmSearch(ctx context.Context) error {
 // ForgetSearchIndex drops a deleted collection's keyword index.
 func (s *Service) ForgetSearchIndex(collectionID string) { s.searchEngine().Forget(collectionID) }
 
+// RefreshSearchIndex brings a collection's keyword index up to date (after
+// a reindex switched it).
+func (s *Service) RefreshSearchIndex(ctx context.Context, collectionID string) error {
+	return s.searchEngine().Refresh(ctx, collectionID)
+}
+
 // OpenDocumentRequest asks to show a document in its native application.
 type OpenDocumentRequest struct {
 	DocumentID string `json:"document_id"`

@@ -23,11 +23,16 @@ type Collection struct {
 	ChunkSize        int
 	ChunkOverlap     int
 	VectorCollection string
-	Status           string
-	StatusMessage    string
-	SourceCount      int
-	DocumentCount    int
-	VectorCount      int64
+	// VectorCollections are every vector collection the collection owns
+	// (the live one and a reindex's staging one); Staging is the one a
+	// reindex is building, empty when none is.
+	VectorCollections []string
+	Staging           string
+	Status            string
+	StatusMessage     string
+	SourceCount       int
+	DocumentCount     int
+	VectorCount       int64
 	// ChunkCount counts every chunk, embedded or not: keyword search
 	// covers all of them, semantic search VectorCount of them.
 	ChunkCount     int64
@@ -65,7 +70,7 @@ type CollectionUpdate struct {
 const collectionColumns = `
 	c.id::text, c.owner_id, c.name, c.description, c.model_name, c.model_fingerprint,
 	c.embedding_dims, c.quantization::text, c.chunk_size, c.chunk_overlap,
-	c.vector_collection, c.status::text, c.status_message,
+	c.vector_collection, c.qdrant_collections, c.qdrant_staging, c.status::text, c.status_message,
 	(SELECT count(*) FROM collection_sources s WHERE s.collection_id = c.id),
 	(SELECT count(*) FROM documents d WHERE d.collection_id = c.id AND d.deleted_at IS NULL),
 	(SELECT count(*) FROM chunks k WHERE k.collection_id = c.id AND k.embedding IS NOT NULL),
@@ -77,7 +82,7 @@ func scanCollection(row pgx.Row) (Collection, error) {
 	var c Collection
 	err := row.Scan(&c.ID, &c.OwnerID, &c.Name, &c.Description, &c.ModelName, &c.ModelFingerprint,
 		&c.EmbeddingDims, &c.Quantization, &c.ChunkSize, &c.ChunkOverlap,
-		&c.VectorCollection, &c.Status, &c.StatusMessage,
+		&c.VectorCollection, &c.VectorCollections, &c.Staging, &c.Status, &c.StatusMessage,
 		&c.SourceCount, &c.DocumentCount, &c.VectorCount, &c.ChunkCount, &c.TotalSizeBytes,
 		&c.Deleted, &c.CreatedAt, &c.UpdatedAt)
 	return c, err
@@ -92,8 +97,8 @@ func (s *Store) CreateCollection(ctx context.Context, nc NewCollection, actor in
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
 			INSERT INTO collections (id, owner_id, name, description, model_name, embedding_dims,
-				quantization, chunk_size, chunk_overlap, vector_collection)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+				quantization, chunk_size, chunk_overlap, vector_collection, qdrant_collections)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, array_remove(ARRAY[$10::text], ''))`,
 			nc.ID, nc.OwnerID, nc.Name, nc.Description, nc.ModelName, nc.EmbeddingDims,
 			nc.Quantization, nc.ChunkSize, nc.ChunkOverlap, nc.VectorCollection)
 		if isUniqueViolation(err, "collections_name_key") {

@@ -526,28 +526,7 @@ func (s *Store) ForEachStoredChunk(ctx context.Context, collectionID string, bat
 	if err != nil {
 		return fmt.Errorf("read chunks of %s: %w", collectionID, err)
 	}
-	defer rows.Close()
-	buf := make([]StoredChunk, 0, batch)
-	for rows.Next() {
-		var c StoredChunk
-		if err := rows.Scan(&c.DocumentID, &c.SourceID, &c.Index, &c.PointID, &c.Path, &c.MimeType, &c.Modified, &c.Embedding, &c.Format); err != nil {
-			return fmt.Errorf("read chunks of %s: %w", collectionID, err)
-		}
-		buf = append(buf, c)
-		if len(buf) == batch {
-			if err := fn(buf); err != nil {
-				return err
-			}
-			buf = make([]StoredChunk, 0, batch)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read chunks of %s: %w", collectionID, err)
-	}
-	if len(buf) > 0 {
-		return fn(buf)
-	}
-	return nil
+	return streamChunks(rows, batch, fn, collectionID)
 }
 
 // ForEachChunkKey streams the (document, chunk index) keys of a

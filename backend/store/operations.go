@@ -42,6 +42,19 @@ type OpConfig struct {
 	EmbedOnly bool `json:"embed_only,omitempty"`
 	// Reason says why the operation was queued ("model ready", "retry").
 	Reason string `json:"reason,omitempty"`
+	// Reindex is what a reindex changes to.
+	Reindex *ReindexTarget `json:"reindex,omitempty"`
+}
+
+// ReindexTarget is the settings a reindex builds the collection anew
+// with, and the vector collection it builds them in.
+type ReindexTarget struct {
+	Model        string `json:"model"`
+	Dims         int    `json:"dims"`
+	Quantization string `json:"quantization"`
+	ChunkSize    int    `json:"chunk_size"`
+	ChunkOverlap int    `json:"chunk_overlap"`
+	Staging      string `json:"staging"`
 }
 
 // merge widens c to cover what o asks for too.
@@ -59,6 +72,10 @@ func (c OpConfig) merge(o OpConfig) OpConfig {
 // ErrNotPending means an operation could not be cancelled because it had
 // already finished.
 var ErrNotPending = errors.New("operation already finished")
+
+// ErrReindexQueued means a collection already has a reindex waiting or
+// running.
+var ErrReindexQueued = errors.New("a reindex of the collection is already queued")
 
 // Operation is a row of operations.
 type Operation struct {
@@ -105,6 +122,16 @@ func (s *Store) CreateOperation(ctx context.Context, collectionID, typ string, c
 		}
 		if err != nil {
 			return err
+		}
+		if typ == OpReindex {
+			var busy bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM operations WHERE collection_id = $1
+				AND type = 'reindex' AND status IN ('pending', 'processing', 'paused'))`, collectionID).Scan(&busy); err != nil {
+				return err
+			}
+			if busy {
+				return ErrReindexQueued
+			}
 		}
 		if typ == OpAppend {
 			w, err := scanOp(tx.QueryRow(ctx, `SELECT `+opColumns+` FROM operations

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -45,13 +46,19 @@ func New(client *qdrant.Client, st *store.Store, logger *slog.Logger) *Index {
 	return &Index{client: client, store: st, log: logger, loading: map[string]*load{}}
 }
 
-// Search finds the chunks nearest a query vector behind a collection's
-// alias. A collection whose vectors are still loading answers with what
-// is loaded so far.
-func (x *Index) Search(ctx context.Context, collectionID string, q qdrant.Query) ([]qdrant.Hit, error) {
-	hits, err := x.client.Search(ctx, collectionID, q)
+// Search finds the chunks nearest a query vector in a collection's live
+// build: the one the collection row names, so that a search never pairs
+// a query embedded by one model with another model's vectors while a
+// reindex switches. A collection whose vectors are still loading answers
+// with what is loaded so far.
+func (x *Index) Search(ctx context.Context, c store.Collection, q qdrant.Query) ([]qdrant.Hit, error) {
+	t, err := Target(c)
+	if err != nil {
+		return nil, err
+	}
+	hits, err := x.client.Search(ctx, t.Physical, q)
 	if errors.Is(err, qdrant.ErrNotFound) {
-		if loading, _ := x.Loading(collectionID); loading {
+		if loading, _ := x.Loading(c.ID); loading {
 			return nil, nil
 		}
 	}
@@ -108,7 +115,9 @@ func Target(c store.Collection) (qdrant.Target, error) {
 	return qdrant.Target{CollectionID: c.ID, Physical: physical, Spec: qdrant.Spec{Dims: c.EmbeddingDims, Quantization: q}}, nil
 }
 
-// Ensure creates the collection's physical collection and alias if needed.
+// Ensure creates the collection's physical collection if needed and
+// points its alias at it: after a reindex whose switch a crash
+// interrupted, the alias follows what PostgreSQL says is live.
 func (x *Index) Ensure(ctx context.Context, c store.Collection) error {
 	t, err := Target(c)
 	if err != nil {
@@ -121,12 +130,62 @@ func (x *Index) Ensure(ctx context.Context, c store.Collection) error {
 	if err != nil && !errors.Is(err, qdrant.ErrNotFound) {
 		return fmt.Errorf("ensure vectors of %s: %w", c.ID, err)
 	}
-	if cur == "" {
+	if cur != t.Physical {
 		if err := x.client.SwitchAlias(ctx, c.ID, t.Physical); err != nil {
 			return fmt.Errorf("ensure vectors of %s: %w", c.ID, err)
 		}
 	}
 	return nil
+}
+
+// EnsureBuild creates the physical collection of a build that is not
+// live yet (a reindex's staging build); the alias is left alone.
+func (x *Index) EnsureBuild(ctx context.Context, next store.Collection) error {
+	t, err := Target(next)
+	if err != nil {
+		return err
+	}
+	if err := x.client.EnsureCollection(ctx, t.Physical, t.Spec); err != nil {
+		return fmt.Errorf("create build %s: %w", t.Physical, err)
+	}
+	return nil
+}
+
+// Promote points a collection's alias at a new build (a reindex's, once
+// PostgreSQL has switched to it).
+func (x *Index) Promote(ctx context.Context, next store.Collection) error {
+	t, err := Target(next)
+	if err != nil {
+		return err
+	}
+	if err := x.client.SwitchAlias(ctx, next.ID, t.Physical); err != nil {
+		return fmt.Errorf("switch %s to %s: %w", next.ID, t.Physical, err)
+	}
+	return nil
+}
+
+// DropBuild deletes one physical collection; one already gone is fine.
+func (x *Index) DropBuild(ctx context.Context, name string) error {
+	if err := x.client.DeleteCollection(ctx, name); err != nil && !errors.Is(err, qdrant.ErrNotFound) {
+		return fmt.Errorf("drop build %s: %w", name, err)
+	}
+	return nil
+}
+
+// Builds lists the physical collections the engine holds for a
+// collection (its live build, a staging one, leftovers).
+func (x *Index) Builds(ctx context.Context, collectionID string) ([]string, error) {
+	all, err := x.client.ListCollections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, n := range all {
+		if strings.HasPrefix(n, collectionID+"_") {
+			out = append(out, n)
+		}
+	}
+	return out, nil
 }
 
 // Upsert writes points to the collection's current build.
@@ -171,7 +230,8 @@ func (x *Index) Drop(ctx context.Context, c store.Collection) error {
 			return fmt.Errorf("drop vectors of %s: %w", c.ID, err)
 		}
 	}
-	for _, name := range []string{cur, t.Physical} {
+	names := append([]string{cur, t.Physical, c.Staging}, c.VectorCollections...)
+	for _, name := range names {
 		if name == "" {
 			continue
 		}
@@ -291,6 +351,19 @@ func Point(c store.Collection, k store.StoredChunk) (qdrant.Point, error) {
 	return p, nil
 }
 
+// Points turns stored chunks into vector-index points.
+func Points(c store.Collection, chunks []store.StoredChunk) ([]qdrant.Point, error) {
+	out := make([]qdrant.Point, 0, len(chunks))
+	for _, k := range chunks {
+		p, err := Point(c, k)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
 func (x *Index) source(c store.Collection) qdrant.ChunkSource { return chunkSource{st: x.store, c: c} }
 
 // chunkSource reads a collection's stored embeddings for the vector index.
@@ -300,15 +373,7 @@ type chunkSource struct {
 }
 
 func (s chunkSource) points(chunks []store.StoredChunk) ([]qdrant.Point, error) {
-	out := make([]qdrant.Point, 0, len(chunks))
-	for _, k := range chunks {
-		p, err := Point(s.c, k)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
+	return Points(s.c, chunks)
 }
 
 func (s chunkSource) ForEachChunk(ctx context.Context, collectionID string, fn func([]qdrant.Point) error) error {

@@ -102,7 +102,7 @@ func TestRebuildReconcileDrop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			hits, err := idx.Search(ctx, c.ID, qdrant.Query{Vector: p.Vector, Limit: 3})
+			hits, err := idx.Search(ctx, c, qdrant.Query{Vector: p.Vector, Limit: 3})
 			if err != nil || len(hits) == 0 || hits[0].ID != probe.PointID {
 				t.Errorf("search for a stored vector = %+v, %v; want %s first", hits, err, probe.PointID)
 			}

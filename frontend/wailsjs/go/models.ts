@@ -675,6 +675,56 @@ export namespace service {
 		}
 	}
 	
+	export class ReindexPlan {
+	    kind: string;
+	    model: string;
+	    quantization: string;
+	    chunk_size: number;
+	    chunk_overlap: number;
+	    documents: number;
+	    chunks: number;
+	    model_calls: boolean;
+	    model_installed: boolean;
+	    estimated_seconds: number;
+	    summary: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ReindexPlan(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.kind = source["kind"];
+	        this.model = source["model"];
+	        this.quantization = source["quantization"];
+	        this.chunk_size = source["chunk_size"];
+	        this.chunk_overlap = source["chunk_overlap"];
+	        this.documents = source["documents"];
+	        this.chunks = source["chunks"];
+	        this.model_calls = source["model_calls"];
+	        this.model_installed = source["model_installed"];
+	        this.estimated_seconds = source["estimated_seconds"];
+	        this.summary = source["summary"];
+	    }
+	}
+	export class ReindexRequest {
+	    model?: string;
+	    quantization?: string;
+	    chunk_size?: number;
+	    chunk_overlap?: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new ReindexRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.model = source["model"];
+	        this.quantization = source["quantization"];
+	        this.chunk_size = source["chunk_size"];
+	        this.chunk_overlap = source["chunk_overlap"];
+	    }
+	}
 	export class RetryRequest {
 	    document_ids?: string[];
 	
@@ -808,10 +858,33 @@ export namespace service {
 
 export namespace store {
 	
+	export class ReindexTarget {
+	    model: string;
+	    dims: number;
+	    quantization: string;
+	    chunk_size: number;
+	    chunk_overlap: number;
+	    staging: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ReindexTarget(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.model = source["model"];
+	        this.dims = source["dims"];
+	        this.quantization = source["quantization"];
+	        this.chunk_size = source["chunk_size"];
+	        this.chunk_overlap = source["chunk_overlap"];
+	        this.staging = source["staging"];
+	    }
+	}
 	export class OpConfig {
 	    source_id?: number;
 	    embed_only?: boolean;
 	    reason?: string;
+	    reindex?: ReindexTarget;
 	
 	    static createFrom(source: any = {}) {
 	        return new OpConfig(source);
@@ -822,7 +895,26 @@ export namespace store {
 	        this.source_id = source["source_id"];
 	        this.embed_only = source["embed_only"];
 	        this.reason = source["reason"];
+	        this.reindex = this.convertValues(source["reindex"], ReindexTarget);
 	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 
 }

@@ -37,6 +37,10 @@ export function PauseOperation(arg1:string):Promise<service.Operation>;
 
 export function PickDirectory():Promise<string>;
 
+export function PlanReindex(arg1:string,arg2:service.ReindexRequest):Promise<service.ReindexPlan>;
+
+export function ReindexCollection(arg1:string,arg2:service.ReindexRequest):Promise<service.Operation>;
+
 export function RemoveSource(arg1:string,arg2:number):Promise<void>;
 
 export function RescanCollection(arg1:string):Promise<service.Operation>;

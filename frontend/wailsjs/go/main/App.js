@@ -70,6 +70,14 @@ export function PickDirectory() {
   return window['go']['main']['App']['PickDirectory']();
 }
 
+export function PlanReindex(arg1, arg2) {
+  return window['go']['main']['App']['PlanReindex'](arg1, arg2);
+}
+
+export function ReindexCollection(arg1, arg2) {
+  return window['go']['main']['App']['ReindexCollection'](arg1, arg2);
+}
+
 export function RemoveSource(arg1, arg2) {
   return window['go']['main']['App']['RemoveSource'](arg1, arg2);
 }
