@@ -48,6 +48,7 @@ func New(svc *service.Service, ui fs.FS, logger *slog.Logger) *Handler {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		})
 		r.Get("/status", h.status)
+		r.Get("/integrity", h.integrity)
 		r.Get("/models", h.listModels)
 		r.Post("/models/import", h.importModel)
 		r.Post("/models/install", h.installModel)
@@ -93,6 +94,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 	st, err := h.svc.Status(r.Context())
 	h.reply(w, http.StatusOK, st, err)
+}
+
+func (h *Handler) integrity(w http.ResponseWriter, r *http.Request) {
+	in, err := h.svc.CheckIntegrity(r.Context())
+	h.reply(w, http.StatusOK, in, err)
 }
 
 func (h *Handler) listModels(w http.ResponseWriter, r *http.Request) {

@@ -172,6 +172,16 @@ func (x *Index) DropBuild(ctx context.Context, name string) error {
 	return nil
 }
 
+// AllBuilds lists every physical collection the engine holds.
+func (x *Index) AllBuilds(ctx context.Context) ([]string, error) {
+	return x.client.ListCollections(ctx)
+}
+
+// CountBuild counts the points of one physical collection.
+func (x *Index) CountBuild(ctx context.Context, name string) (uint64, error) {
+	return x.client.Count(ctx, name, qdrant.Filter{})
+}
+
 // Builds lists the physical collections the engine holds for a
 // collection (its live build, a staging one, leftovers).
 func (x *Index) Builds(ctx context.Context, collectionID string) ([]string, error) {

@@ -1,0 +1,159 @@
+// End-to-end crash safety: the real app binary is killed with SIGKILL at
+// several points of an index, a reindex and a delete, and started again.
+// Each time the operation resumes (or is re-queued) and ends as a clean
+// run would: the same documents and chunks as a collection indexed
+// without a crash, PostgreSQL's chunks equal to the points the vector
+// engine itself counts, and no staging or orphaned vector collection left.
+//
+//   QUARRY_BIN=../build/bin/quarry node --test e2e/crash.test.mjs
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { MODEL, SHARED, importTestModel, makeWorkDir, runBin, startApp, withModel } from './lib.mjs';
+
+withModel('crash safety e2e', suite);
+
+const STATIC_MODEL = 'glove-6b-100d';
+const GLOVE_DIR = path.join(SHARED, 'models', 'glove-6b-100d-top100k');
+const FILES = 1200;
+const WORDS = ['harbour', 'lantern', 'orchard', 'granite', 'meadow', 'ledger', 'compass', 'thistle', 'furnace', 'glacier', 'saffron', 'quarry'];
+
+function suite() {
+  describe('SIGKILL during index, reindex and delete', () => {
+    let tmp;
+    let dataDir;
+    let docs;
+    let app;
+
+    const api = async (method, p, body) => {
+      const res = await fetch(app.url.replace(/\/$/, '') + '/api/v1' + p, {
+        method,
+        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    };
+    const until = async (what, fn, ms = 240_000, every = 100) => {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const v = await fn();
+        if (v) return v;
+        assert.ok(Date.now() < deadline, `${what} within ${ms / 1000} s`);
+        await new Promise((r) => setTimeout(r, every));
+      }
+    };
+    const settled = (id) =>
+      until(`operations of ${id} settled`, async () => {
+        const ops = (await api('GET', `/collections/${id}/operations`)).body ?? [];
+        return ops.length > 0 && ops.every((o) => !['pending', 'processing', 'paused'].includes(o.status)) && ops;
+      });
+    /** Kills the app without warning and starts it again on the same data. */
+    const crash = async () => {
+      app.child.kill('SIGKILL');
+      await new Promise((r) => app.child.once('exit', r));
+      app = await startApp(dataDir);
+    };
+    /** Waits until an operation has done some work (progress is saved every second). */
+    const midway = (opID, key) =>
+      until(`operation ${opID} under way`, async () => {
+        const op = (await api('GET', `/operations/${opID}`)).body;
+        assert.ok(!['completed', 'failed', 'cancelled'].includes(op?.status), `operation ${opID} ended (${op?.status}) before it could be killed`);
+        return op?.status === 'processing' && (op.progress?.[key] ?? 0) > 0;
+      }, 120_000, 20);
+    const integrity = async () => (await api('GET', '/integrity')).body;
+    const sound = (what) =>
+      until(`${what}: PostgreSQL and the vector engine agree`, async () => {
+        const i = await integrity();
+        return i.consistent && !i.collections.some((c) => c.loading || c.staging) && i;
+      }, 60_000, 250);
+
+    before(async () => {
+      const work = await makeWorkDir('quarry-e2e-crash-');
+      tmp = work.tmp;
+      dataDir = work.dataDir;
+      docs = path.join(tmp, 'archive');
+      await mkdir(docs, { mode: 0o755 });
+      for (let i = 0; i < FILES; i++) {
+        const words = Array.from({ length: 40 }, (_, w) => WORDS[(i * 7 + w * w + w) % WORDS.length]);
+        await writeFile(path.join(docs, `note-${String(i).padStart(4, '0')}.txt`), `Note ${i}. ${words.join(' ')}.\n`);
+      }
+      await chmod(docs, 0o755);
+      await importTestModel(dataDir);
+      await runBin(['import-model', '-model', STATIC_MODEL, '-data-dir', dataDir, GLOVE_DIR]);
+      app = await startApp(dataDir);
+    });
+
+    after(async () => {
+      await app?.stop();
+      await rm(tmp, { recursive: true, force: true });
+    });
+
+    test('every operation survives SIGKILL', async (t) => {
+      let crashed;
+      let clean;
+      const counts = async (id) => {
+        const c = (await api('GET', `/collections/${id}`)).body;
+        return { documents: c.document_count, chunks: c.readiness.chunks, embedded: c.readiness.embedded_chunks };
+      };
+
+      await t.test('index: killed mid-way, resumed, equal to a clean run', async () => {
+        crashed = (await api('POST', '/collections', { name: 'Crashed', model: STATIC_MODEL })).body.id;
+        await api('POST', `/collections/${crashed}/sources`, { path: docs });
+        const op = (await api('GET', `/collections/${crashed}/operations`)).body[0];
+        await midway(op.id, 'files_done');
+        await crash();
+        const ops = await settled(crashed);
+        assert.ok(ops.every((o) => o.status === 'completed'), JSON.stringify(ops.map((o) => [o.type, o.status, o.error])));
+
+        clean = (await api('POST', '/collections', { name: 'Clean', model: STATIC_MODEL })).body.id;
+        await api('POST', `/collections/${clean}/sources`, { path: docs });
+        await settled(clean);
+        const [a, b] = [await counts(crashed), await counts(clean)];
+        assert.deepEqual(a, b, 'crashed and clean runs hold the same documents and chunks');
+        assert.equal(a.documents, FILES);
+        assert.equal(a.embedded, a.chunks);
+        await sound('after the index crash');
+      });
+
+      await t.test('reindex: killed before and during, resumed, one build left', async () => {
+        const queued = await api('POST', `/collections/${crashed}/reindex`, { model: MODEL });
+        assert.equal(queued.status, 202, JSON.stringify(queued.body));
+        await crash(); // before it staged anything
+        await midway(queued.body.id, 'embedded');
+        await crash(); // while it stages
+        const done = await until('reindex finished', async () => {
+          const op = (await api('GET', `/operations/${queued.body.id}`)).body;
+          return ['completed', 'failed', 'cancelled'].includes(op.status) && op;
+        });
+        assert.equal(done.status, 'completed', done.error);
+
+        const ref = await api('POST', `/collections/${clean}/reindex`, { model: MODEL });
+        assert.equal(ref.status, 202, JSON.stringify(ref.body));
+        await settled(clean);
+        const [a, b] = [await counts(crashed), await counts(clean)];
+        assert.deepEqual(a, b, 'crashed and clean reindexes hold the same chunks');
+        const got = (await api('GET', `/collections/${crashed}`)).body;
+        assert.equal(got.model, MODEL);
+        const i = await sound('after the reindex crashes');
+        for (const c of i.collections) assert.deepEqual(c.builds, [c.build], `${c.name}: only the live build is left`);
+      });
+
+      await t.test('delete: killed right after it is asked for, finished at the next start', async () => {
+        const del = await api('DELETE', `/collections/${crashed}`);
+        assert.equal(del.status, 202, JSON.stringify(del.body));
+        await crash();
+        await until('the deleted collection gone everywhere', async () => {
+          const list = (await api('GET', '/collections')).body;
+          const i = await integrity();
+          return !list.some((c) => c.id === crashed) && i.orphans.length === 0 && i.consistent;
+        }, 60_000, 250);
+        assert.equal((await api('GET', `/collections/${crashed}`)).status, 404);
+        const i = await sound('after the delete crash');
+        assert.deepEqual(i.collections.map((c) => c.id), [clean]);
+      });
+    });
+  });
+}
