@@ -52,7 +52,7 @@ test-smoke: ## desktop smoke test under Xvfb only
 test-e2e: ## browser end-to-end tests only
 	@build/scripts/test.sh e2e
 
-bench: setup ## benchmarks: start-up, embedder, vector index (prints medians and ratios; BENCH=startup|embedder|vectors|search|indexing)
+bench: setup ## benchmarks: start-up, embedder, vector index (prints medians and ratios; BENCH=startup|embedder|vectors|search|indexing|reindex)
 	@build/scripts/bench.sh $(or $(BENCH),all)
 
 lint: ## gofmt, go vet, staticcheck, and generated bindings up to date

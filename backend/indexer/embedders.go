@@ -42,6 +42,7 @@ type Embedders struct {
 
 	mu          sync.Mutex
 	entries     map[string]*modelEntry
+	batchers    map[string]*batcher // by model fingerprint
 	threads     int
 	concurrency int
 	ctx         context.Context

@@ -16,7 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/quarry-search/quarry/backend/embedder"
 	"github.com/quarry-search/quarry/backend/events"
 	"github.com/quarry-search/quarry/backend/store"
 	"github.com/quarry-search/quarry/backend/vecindex"
@@ -432,6 +431,3 @@ func (m *Manager) queueCatchUp(ctx context.Context, c store.Collection) {
 	}
 	m.log.Info("queued embedding of stored text", "collection", c.ID, "documents", n)
 }
-
-// batchSize is how many chunks go to the model per call.
-func (m *Manager) batchSize(*embedder.Service) int { return embedBatch }

@@ -322,7 +322,7 @@ func (m *Manager) reembed(ctx context.Context, next store.Collection, work store
 	})
 	g.Go(func() error {
 		defer close(embedded)
-		return embedStage(gctx, rb.emb, toEmbed, embedded, m.batchSize(rb.emb), &c.modelCalls)
+		return embedStage(gctx, rb.emb, toEmbed, embedded, m.cfg.Embedders.batcher(rb.emb), &c.modelCalls)
 	})
 	g.Go(func() error {
 		prec := embedder.Precision(next.Quantization)

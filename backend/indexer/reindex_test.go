@@ -3,6 +3,7 @@ package indexer_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,7 +21,7 @@ import (
 
 // reindexRig is a rig with both test models installed in a folder of its
 // own, and a model server that refuses every connection.
-func reindexRig(t *testing.T) *rig {
+func reindexRig(t testing.TB) *rig {
 	t.Helper()
 	shared := testenv.SharedDir(t)
 	dir := t.TempDir()
@@ -166,8 +167,14 @@ func TestReindex(t *testing.T) {
 	settled("chunking reindex")
 
 	// Another model: its own tokenizer re-cuts the text, its vectors
-	// replace the old ones.
+	// replace the old ones. No file is opened: the folder is away.
+	if err := os.Rename(src, src+".away"); err != nil {
+		t.Fatal(err)
+	}
 	op = reindex(service.ReindexRequest{Model: ptr("all-MiniLM-L6-v2")})
+	if err := os.Rename(src+".away", src); err != nil {
+		t.Fatal(err)
+	}
 	got, _ = r.st.GetCollection(ctx, c.ID)
 	if op.Status != "completed" || got.ModelName != "all-MiniLM-L6-v2" || got.EmbeddingDims != 384 || got.VectorCount != got.ChunkCount {
 		t.Fatalf("model reindex: %s %s, %s/%d, %d of %d chunks embedded", op.Status, op.Error, got.ModelName, got.EmbeddingDims, got.VectorCount, got.ChunkCount)

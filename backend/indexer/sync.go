@@ -231,7 +231,7 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, embedOnly bool) err
 			}
 			return nil
 		}
-		return embedStage(gctx, r.emb, toEmbed, embedded, r.m.batchSize(r.emb), &r.c.modelCalls)
+		return embedStage(gctx, r.emb, toEmbed, embedded, r.m.cfg.Embedders.batcher(r.emb), &r.c.modelCalls)
 	})
 
 	// Stage 4: write vectors to PostgreSQL and the vector index.
@@ -464,34 +464,31 @@ func (r *run) catchUp(ctx context.Context, out chan<- *docWork) error {
 	}
 }
 
-// embedBatch is how many chunks go to the model per call when no better
-// size was measured, and batchWait how long a partial batch waits for
-// more.
-const (
-	embedBatch = 64
-	batchWait  = 100 * time.Millisecond
-)
+// batchWait is how long a partial batch waits for more chunks.
+const batchWait = 100 * time.Millisecond
 
 // embedStage embeds the chunks of incoming documents in batches that span
-// documents and passes each document on once all its chunks have vectors.
-func embedStage(ctx context.Context, emb *embedder.Service, in <-chan *docWork, out chan<- *docWork, batch int, calls *atomic.Int64) error {
-	if batch <= 0 {
-		batch = embedBatch
-	}
+// documents (of the size the batcher measured best) and passes each
+// document on once all its chunks have vectors.
+func embedStage(ctx context.Context, emb *embedder.Service, in <-chan *docWork, out chan<- *docWork, b *batcher, calls *atomic.Int64) error {
+	batch := b.size()
 	var pending []*docWork // documents whose chunks are (partly) queued
 	var texts []string
 	var owners []*docWork
 	flush := func() error {
 		if len(texts) > 0 {
+			t0 := time.Now()
 			vecs, err := emb.Embed(ctx, texts, embedder.Document)
 			if err != nil {
 				return fmt.Errorf("embed: %w", err)
 			}
+			b.observe(batch, len(texts), time.Since(t0))
 			calls.Add(1)
 			for i, v := range vecs {
 				owners[i].vectors = append(owners[i].vectors, v)
 			}
 			texts, owners = texts[:0], owners[:0]
+			batch = b.size()
 		}
 		// Pass on every document that is complete, in order.
 		n := 0
@@ -540,7 +537,7 @@ func embedStage(ctx context.Context, emb *embedder.Service, in <-chan *docWork, 
 		for _, row := range d.rows {
 			texts = append(texts, embedText(row))
 			owners = append(owners, d)
-			if len(texts) == batch {
+			if len(texts) >= batch {
 				if err := flush(); err != nil {
 					return err
 				}

@@ -116,25 +116,3 @@ func BenchmarkUpsert(b *testing.B) {
 		})
 	}
 }
-
-func BenchmarkRebuild100k(b *testing.B) {
-	src := newMemSource(1000)
-	src.put("coll", randomPoints(100_000, benchDims, 4)...)
-	cfg := startStandin(b, "")
-	cfg.BatchSize = 512
-	c := connect(b, cfg)
-	gen := 0
-	for b.Loop() {
-		start := time.Now()
-		n, err := qdrant.Rebuild(b.Context(), c, src, qdrant.Target{
-			CollectionID: "coll",
-			Physical:     qdrant.PhysicalName("coll", "bench", qdrant.Float32, gen),
-			Spec:         qdrant.Spec{Dims: benchDims},
-		}, nil)
-		if err != nil || n != 100_000 {
-			b.Fatalf("Rebuild = %d, %v", n, err)
-		}
-		gen++
-		b.ReportMetric(time.Since(start).Seconds(), "s/rebuild")
-	}
-}

@@ -58,7 +58,7 @@ func (s *Service) CheckIntegrity(ctx context.Context) (Integrity, error) {
 	for _, c := range list {
 		ci := CollectionIntegrity{ID: c.ID, Name: c.Name, Documents: c.DocumentCount, Chunks: c.ChunkCount,
 			Embedded: c.VectorCount, Staging: c.Staging, Builds: []string{}}
-		if t, err := vecindex.Target(c); err == nil {
+		if t, err := vecindex.TargetOf(c); err == nil {
 			ci.Build = t.Physical
 		}
 		for _, n := range all {

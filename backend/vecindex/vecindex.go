@@ -52,7 +52,7 @@ func New(client *qdrant.Client, st *store.Store, logger *slog.Logger) *Index {
 // reindex switches. A collection whose vectors are still loading answers
 // with what is loaded so far.
 func (x *Index) Search(ctx context.Context, c store.Collection, q qdrant.Query) ([]qdrant.Hit, error) {
-	t, err := Target(c)
+	t, err := TargetOf(c)
 	if err != nil {
 		return nil, err
 	}
@@ -98,11 +98,11 @@ func (x *Index) WaitReady(ctx context.Context, collectionID string) error {
 	}
 }
 
-// Target describes where a collection's vectors live.
-func Target(c store.Collection) (qdrant.Target, error) {
+// TargetOf describes where a collection's vectors live.
+func TargetOf(c store.Collection) (Target, error) {
 	q, err := qdrant.ParseQuantization(c.Quantization)
 	if err != nil {
-		return qdrant.Target{}, err
+		return Target{}, err
 	}
 	physical := c.VectorCollection
 	if physical == "" {
@@ -112,14 +112,14 @@ func Target(c store.Collection) (qdrant.Target, error) {
 		}
 		physical = qdrant.PhysicalName(c.ID, short, q, 0)
 	}
-	return qdrant.Target{CollectionID: c.ID, Physical: physical, Spec: qdrant.Spec{Dims: c.EmbeddingDims, Quantization: q}}, nil
+	return Target{CollectionID: c.ID, Physical: physical, Spec: qdrant.Spec{Dims: c.EmbeddingDims, Quantization: q}}, nil
 }
 
 // Ensure creates the collection's physical collection if needed and
 // points its alias at it: after a reindex whose switch a crash
 // interrupted, the alias follows what PostgreSQL says is live.
 func (x *Index) Ensure(ctx context.Context, c store.Collection) error {
-	t, err := Target(c)
+	t, err := TargetOf(c)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (x *Index) Ensure(ctx context.Context, c store.Collection) error {
 // EnsureBuild creates the physical collection of a build that is not
 // live yet (a reindex's staging build); the alias is left alone.
 func (x *Index) EnsureBuild(ctx context.Context, next store.Collection) error {
-	t, err := Target(next)
+	t, err := TargetOf(next)
 	if err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ func (x *Index) EnsureBuild(ctx context.Context, next store.Collection) error {
 // Promote points a collection's alias at a new build (a reindex's, once
 // PostgreSQL has switched to it).
 func (x *Index) Promote(ctx context.Context, next store.Collection) error {
-	t, err := Target(next)
+	t, err := TargetOf(next)
 	if err != nil {
 		return err
 	}
@@ -200,7 +200,7 @@ func (x *Index) Builds(ctx context.Context, collectionID string) ([]string, erro
 
 // Upsert writes points to the collection's current build.
 func (x *Index) Upsert(ctx context.Context, c store.Collection, points []qdrant.Point) error {
-	t, err := Target(c)
+	t, err := TargetOf(c)
 	if err != nil {
 		return err
 	}
@@ -212,7 +212,7 @@ func (x *Index) DeleteDocuments(ctx context.Context, c store.Collection, docIDs 
 	if len(docIDs) == 0 {
 		return nil
 	}
-	t, err := Target(c)
+	t, err := TargetOf(c)
 	if err != nil {
 		return err
 	}
@@ -227,7 +227,7 @@ func (x *Index) DeleteDocuments(ctx context.Context, c store.Collection, docIDs 
 
 // Drop deletes a collection's alias and physical collection.
 func (x *Index) Drop(ctx context.Context, c store.Collection) error {
-	t, err := Target(c)
+	t, err := TargetOf(c)
 	if err != nil {
 		return err
 	}
@@ -256,19 +256,19 @@ func (x *Index) Drop(ctx context.Context, c store.Collection) error {
 // alias at them: how the embedded engine is loaded at start-up and how a
 // newly available engine catches up. Nothing is re-embedded.
 func (x *Index) Rebuild(ctx context.Context, c store.Collection) (int, error) {
-	t, err := Target(c)
+	t, err := TargetOf(c)
 	if err != nil {
 		return 0, err
 	}
-	return qdrant.Rebuild(ctx, x.client, x.source(c), t, nil)
+	return rebuild(ctx, x.client, x.source(c), t, nil)
 }
 
 // Reconcile repairs drift between PostgreSQL's chunks and the points.
-func (x *Index) Reconcile(ctx context.Context, c store.Collection) (qdrant.Drift, error) {
+func (x *Index) Reconcile(ctx context.Context, c store.Collection) (Drift, error) {
 	if err := x.Ensure(ctx, c); err != nil {
-		return qdrant.Drift{}, err
+		return Drift{}, err
 	}
-	return qdrant.Reconcile(ctx, x.client, x.source(c), c.ID)
+	return reconcile(ctx, x.client, x.source(c), c.ID)
 }
 
 // Count returns the number of points behind the collection's alias.
@@ -297,13 +297,13 @@ func (x *Index) BeginSync(ctx context.Context) ([]store.Collection, error) {
 // a memory-only engine is rebuilt, a persistent one reconciled. Each
 // collection is ready (searchable in full, writable) as soon as it is
 // done; one that fails is logged and left as it is.
-func (x *Index) Sync(ctx context.Context, list []store.Collection, rebuild bool) error {
+func (x *Index) Sync(ctx context.Context, list []store.Collection, fromScratch bool) error {
 	var errs []error
 	for _, c := range list {
 		if ctx.Err() != nil {
 			break
 		}
-		if err := x.syncOne(ctx, c, rebuild); err != nil {
+		if err := x.syncOne(ctx, c, fromScratch); err != nil {
 			errs = append(errs, err)
 		}
 		x.mu.Lock()
@@ -316,16 +316,16 @@ func (x *Index) Sync(ctx context.Context, list []store.Collection, rebuild bool)
 	return errors.Join(errs...)
 }
 
-func (x *Index) syncOne(ctx context.Context, c store.Collection, rebuild bool) error {
+func (x *Index) syncOne(ctx context.Context, c store.Collection, fromScratch bool) error {
 	x.mu.Lock()
 	l := x.loading[c.ID]
 	x.mu.Unlock()
-	if rebuild {
-		t, err := Target(c)
+	if fromScratch {
+		t, err := TargetOf(c)
 		if err != nil {
 			return err
 		}
-		n, err := qdrant.Rebuild(ctx, x.client, x.source(c), t, func(n int) {
+		n, err := rebuild(ctx, x.client, x.source(c), t, func(n int) {
 			if l != nil {
 				l.loaded.Store(int64(n))
 			}
@@ -374,7 +374,7 @@ func Points(c store.Collection, chunks []store.StoredChunk) ([]qdrant.Point, err
 	return out, nil
 }
 
-func (x *Index) source(c store.Collection) qdrant.ChunkSource { return chunkSource{st: x.store, c: c} }
+func (x *Index) source(c store.Collection) ChunkSource { return chunkSource{st: x.store, c: c} }
 
 // chunkSource reads a collection's stored embeddings for the vector index.
 type chunkSource struct {
@@ -396,17 +396,17 @@ func (s chunkSource) ForEachChunk(ctx context.Context, collectionID string, fn f
 	})
 }
 
-func (s chunkSource) ForEachChunkKey(ctx context.Context, collectionID string, fn func([]qdrant.ChunkKey) error) error {
+func (s chunkSource) ForEachChunkKey(ctx context.Context, collectionID string, fn func([]ChunkKey) error) error {
 	return s.st.ForEachChunkKey(ctx, collectionID, 2048, func(docs []string, idx []int) error {
-		keys := make([]qdrant.ChunkKey, len(docs))
+		keys := make([]ChunkKey, len(docs))
 		for i := range docs {
-			keys[i] = qdrant.ChunkKey{DocumentID: docs[i], ChunkIndex: idx[i]}
+			keys[i] = ChunkKey{DocumentID: docs[i], ChunkIndex: idx[i]}
 		}
 		return fn(keys)
 	})
 }
 
-func (s chunkSource) Chunks(ctx context.Context, collectionID string, keys []qdrant.ChunkKey) ([]qdrant.Point, error) {
+func (s chunkSource) Chunks(ctx context.Context, collectionID string, keys []ChunkKey) ([]qdrant.Point, error) {
 	docs := make([]string, len(keys))
 	idx := make([]int, len(keys))
 	for i, k := range keys {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Quarry's benchmarks. Each prints medians and ratios; none asserts a time.
 #
-#   build/scripts/bench.sh [startup|embedder|vectors|search|indexing|all]
+#   build/scripts/bench.sh [startup|embedder|vectors|search|indexing|reindex|all]
 #
 # Compare figures from one run on a quiet machine: a busy machine slows
 # everything 2-5x.
@@ -37,6 +37,11 @@ indexing() {
 	go test ./backend/indexer -run '^$' -bench IndexNFCorpus -benchtime 1x -timeout 60m
 }
 
+reindex() {
+	section "reindexing NFCorpus: precision only vs a model change, and a bystander collection's search latency meanwhile"
+	go test ./backend/indexer -run '^$' -bench ReindexNFCorpus -benchtime 1x -timeout 60m
+}
+
 search() {
 	section "search latency over 100k chunks including query embedding (hybrid, with and without filters)"
 	go test ./backend/search -run '^$' -bench BenchmarkSearch100k -benchtime=400x -timeout 30m
@@ -48,8 +53,9 @@ case $what in
 startup) startup ;;
 search) search ;;
 indexing) indexing ;;
+reindex) reindex ;;
 embedder) embedder ;;
 vectors) vectors ;;
-all) startup; embedder; vectors; search; indexing ;;
-*) echo "usage: $0 [startup|embedder|vectors|search|indexing|all]" >&2; exit 2 ;;
+all) startup; embedder; vectors; search; indexing; reindex ;;
+*) echo "usage: $0 [startup|embedder|vectors|search|indexing|reindex|all]" >&2; exit 2 ;;
 esac

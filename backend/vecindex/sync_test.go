@@ -1,7 +1,9 @@
-package qdrant_test
+package vecindex
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"slices"
@@ -9,40 +11,41 @@ import (
 	"testing"
 
 	"github.com/quarry-search/quarry/backend/qdrant"
+	"github.com/quarry-search/quarry/backend/testenv"
 )
 
 // memSource is an in-memory ChunkSource: the data PostgreSQL would hold.
 type memSource struct {
 	mu     sync.Mutex
 	batch  int
-	chunks map[string]map[qdrant.ChunkKey]qdrant.Point
+	chunks map[string]map[ChunkKey]qdrant.Point
 }
 
 func newMemSource(batch int) *memSource {
-	return &memSource{batch: batch, chunks: map[string]map[qdrant.ChunkKey]qdrant.Point{}}
+	return &memSource{batch: batch, chunks: map[string]map[ChunkKey]qdrant.Point{}}
 }
 
 func (m *memSource) put(collection string, pts ...qdrant.Point) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.chunks[collection] == nil {
-		m.chunks[collection] = map[qdrant.ChunkKey]qdrant.Point{}
+		m.chunks[collection] = map[ChunkKey]qdrant.Point{}
 	}
 	for _, p := range pts {
-		m.chunks[collection][qdrant.ChunkKey{DocumentID: p.Payload.DocumentID, ChunkIndex: p.Payload.ChunkIndex}] = p
+		m.chunks[collection][ChunkKey{DocumentID: p.Payload.DocumentID, ChunkIndex: p.Payload.ChunkIndex}] = p
 	}
 }
 
-func (m *memSource) remove(collection string, k qdrant.ChunkKey) {
+func (m *memSource) remove(collection string, k ChunkKey) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.chunks[collection], k)
 }
 
-func (m *memSource) sortedKeys(collection string) []qdrant.ChunkKey {
+func (m *memSource) sortedKeys(collection string) []ChunkKey {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return slices.SortedFunc(maps.Keys(m.chunks[collection]), func(a, b qdrant.ChunkKey) int {
+	return slices.SortedFunc(maps.Keys(m.chunks[collection]), func(a, b ChunkKey) int {
 		if a.DocumentID != b.DocumentID {
 			return map[bool]int{true: -1, false: 1}[a.DocumentID < b.DocumentID]
 		}
@@ -61,7 +64,7 @@ func (m *memSource) ForEachChunk(ctx context.Context, collection string, fn func
 	return nil
 }
 
-func (m *memSource) ForEachChunkKey(_ context.Context, collection string, fn func([]qdrant.ChunkKey) error) error {
+func (m *memSource) ForEachChunkKey(_ context.Context, collection string, fn func([]ChunkKey) error) error {
 	keys := m.sortedKeys(collection)
 	for start := 0; start < len(keys); start += m.batch {
 		if err := fn(keys[start:min(start+m.batch, len(keys))]); err != nil {
@@ -71,7 +74,7 @@ func (m *memSource) ForEachChunkKey(_ context.Context, collection string, fn fun
 	return nil
 }
 
-func (m *memSource) Chunks(_ context.Context, collection string, keys []qdrant.ChunkKey) ([]qdrant.Point, error) {
+func (m *memSource) Chunks(_ context.Context, collection string, keys []ChunkKey) ([]qdrant.Point, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []qdrant.Point
@@ -83,10 +86,12 @@ func (m *memSource) Chunks(_ context.Context, collection string, keys []qdrant.C
 	return out, nil
 }
 
+// TestRebuildAndReconcile runs against the built-in engine over gRPC, or
+// real Qdrant when QUARRY_TEST_QDRANT_URL names one.
 func TestRebuildAndReconcile(t *testing.T) {
-	for _, tg := range targets(t) {
-		t.Run(tg.name, func(t *testing.T) {
-			c := connect(t, tg.cfg)
+	for _, name := range []string{"engine"} {
+		t.Run(name, func(t *testing.T) {
+			c := testenv.Vectors(t)
 			coll := uniqueName("quarrycoll")
 			src := newMemSource(5)
 			src.put(coll, fixture(16)...)
@@ -99,7 +104,7 @@ func TestRebuildAndReconcile(t *testing.T) {
 			})
 
 			var reported []int
-			n, err := qdrant.Rebuild(t.Context(), c, src, qdrant.Target{CollectionID: coll, Physical: first, Spec: qdrant.Spec{Dims: 16}}, func(p int) { reported = append(reported, p) })
+			n, err := rebuild(t.Context(), c, src, Target{CollectionID: coll, Physical: first, Spec: qdrant.Spec{Dims: 16}}, func(p int) { reported = append(reported, p) })
 			if err != nil || n != 12 {
 				t.Fatalf("Rebuild = %d, %v; want 12", n, err)
 			}
@@ -111,8 +116,8 @@ func TestRebuildAndReconcile(t *testing.T) {
 			}
 
 			t.Run("reconcile finds nothing on a consistent index", func(t *testing.T) {
-				d, err := qdrant.Reconcile(t.Context(), c, src, coll)
-				if err != nil || d != (qdrant.Drift{}) {
+				d, err := reconcile(t.Context(), c, src, coll)
+				if err != nil || d != (Drift{}) {
 					t.Errorf("Reconcile = %+v, %v; want no drift", d, err)
 				}
 			})
@@ -123,14 +128,14 @@ func TestRebuildAndReconcile(t *testing.T) {
 				if err := c.DeletePoints(t.Context(), coll, []string{qdrant.PointID("doc-0", 1), qdrant.PointID("doc-2", 3)}); err != nil {
 					t.Fatal(err)
 				}
-				src.remove(coll, qdrant.ChunkKey{DocumentID: "doc-1", ChunkIndex: 0})
+				src.remove(coll, ChunkKey{DocumentID: "doc-1", ChunkIndex: 0})
 				stray := fixture(16)[0]
 				stray.Payload.DocumentID = "deleted-doc"
 				if err := c.Upsert(t.Context(), coll, []qdrant.Point{stray}); err != nil {
 					t.Fatal(err)
 				}
-				d, err := qdrant.Reconcile(t.Context(), c, src, coll)
-				if err != nil || d != (qdrant.Drift{Missing: 2, Orphaned: 2}) {
+				d, err := reconcile(t.Context(), c, src, coll)
+				if err != nil || d != (Drift{Missing: 2, Orphaned: 2}) {
 					t.Errorf("Reconcile = %+v, %v; want 2 missing, 2 orphaned", d, err)
 				}
 				var got []string
@@ -147,7 +152,7 @@ func TestRebuildAndReconcile(t *testing.T) {
 
 			t.Run("rebuild into a new build switches the alias and drops the old", func(t *testing.T) {
 				src.put(coll, qdrant.Point{Vector: axis(16, 3, 4, 0), Payload: qdrant.Payload{DocumentID: "doc-9", ChunkIndex: 0}})
-				n, err := qdrant.Rebuild(t.Context(), c, src, qdrant.Target{CollectionID: coll, Physical: second, Spec: qdrant.Spec{Dims: 16}}, nil)
+				n, err := rebuild(t.Context(), c, src, Target{CollectionID: coll, Physical: second, Spec: qdrant.Spec{Dims: 16}}, nil)
 				if err != nil || n != 12 {
 					t.Fatalf("Rebuild = %d, %v; want 12", n, err)
 				}
@@ -164,4 +169,32 @@ func TestRebuildAndReconcile(t *testing.T) {
 			})
 		})
 	}
+}
+
+func uniqueName(prefix string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return prefix + "_" + hex.EncodeToString(b)
+}
+
+// axis is a unit vector along dimension i, bent towards dimension j.
+func axis(dims, i, j int, bend float32) []float32 {
+	v := make([]float32, dims)
+	v[i] = 1
+	v[j] += bend
+	return v
+}
+
+// fixture is 3 documents of 4 chunks each.
+func fixture(dims int) []qdrant.Point {
+	var pts []qdrant.Point
+	for d := range 3 {
+		for ch := range 4 {
+			pts = append(pts, qdrant.Point{
+				Vector:  axis(dims, (d*4+ch)%dims, (d*4+ch+1)%dims, 0.1*float32(ch+1)),
+				Payload: qdrant.Payload{DocumentID: fmt.Sprintf("doc-%d", d), ChunkIndex: ch, Path: fmt.Sprintf("/data/file%d", d)},
+			})
+		}
+	}
+	return pts
 }

@@ -1,12 +1,18 @@
-package qdrant
+package vecindex
 
 import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/quarry-search/quarry/backend/qdrant"
 )
 
-// ChunkKey identifies a chunk; its point id is PointID(DocumentID,
+// Keeping the vector engine in step with PostgreSQL: a build is filled
+// from the stored embeddings (never re-embedded), and drift a crash left
+// between the two is repaired.
+
+// ChunkKey identifies a chunk; its point id is qdrant.PointID(DocumentID,
 // ChunkIndex).
 type ChunkKey struct {
 	DocumentID string
@@ -19,39 +25,39 @@ type ChunkKey struct {
 type ChunkSource interface {
 	// ForEachChunk calls fn with batches of the collection's chunks, as
 	// points (vector and payload), in any order.
-	ForEachChunk(ctx context.Context, collectionID string, fn func([]Point) error) error
+	ForEachChunk(ctx context.Context, collectionID string, fn func([]qdrant.Point) error) error
 	// ForEachChunkKey calls fn with batches of the keys of every chunk that
 	// has an embedding.
 	ForEachChunkKey(ctx context.Context, collectionID string, fn func([]ChunkKey) error) error
 	// Chunks returns the points for the given keys; keys no longer present
 	// are left out.
-	Chunks(ctx context.Context, collectionID string, keys []ChunkKey) ([]Point, error)
+	Chunks(ctx context.Context, collectionID string, keys []ChunkKey) ([]qdrant.Point, error)
 }
 
 // Target is where a Quarry collection's vectors go.
 type Target struct {
 	// CollectionID is the Quarry collection id, also the alias name.
 	CollectionID string
-	// Physical is the Qdrant collection to fill (see PhysicalName).
+	// Physical is the Qdrant collection to fill (see qdrant.PhysicalName).
 	Physical string
-	Spec     Spec
+	Spec     qdrant.Spec
 }
 
 // RebuildProgress is called after each upserted batch with the running
 // total of points written.
 type RebuildProgress func(points int)
 
-// Rebuild fills t.Physical from PostgreSQL and then points the alias at it,
+// rebuild fills t.Physical from PostgreSQL and then points the alias at it,
 // so searches switch atomically from the previous build (which is deleted
 // afterwards if it was another physical collection). It is how a new engine
 // (a freshly installed Qdrant, or the embedded stand-in at start-up) gets
-// its data, and how a reindex swaps in its staging collection.
-func Rebuild(ctx context.Context, c *Client, src ChunkSource, t Target, progress RebuildProgress) (int, error) {
+// its data.
+func rebuild(ctx context.Context, c *qdrant.Client, src ChunkSource, t Target, progress RebuildProgress) (int, error) {
 	if err := c.EnsureCollection(ctx, t.Physical, t.Spec); err != nil {
 		return 0, fmt.Errorf("rebuild %s: %w", t.CollectionID, err)
 	}
 	total := 0
-	err := src.ForEachChunk(ctx, t.CollectionID, func(points []Point) error {
+	err := src.ForEachChunk(ctx, t.CollectionID, func(points []qdrant.Point) error {
 		if err := c.Upsert(ctx, t.Physical, points); err != nil {
 			return err
 		}
@@ -65,7 +71,7 @@ func Rebuild(ctx context.Context, c *Client, src ChunkSource, t Target, progress
 		return total, fmt.Errorf("rebuild %s: %w", t.CollectionID, err)
 	}
 	previous, err := c.ResolveAlias(ctx, t.CollectionID)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	if err != nil && !errors.Is(err, qdrant.ErrNotFound) {
 		return total, fmt.Errorf("rebuild %s: %w", t.CollectionID, err)
 	}
 	if err := c.SwitchAlias(ctx, t.CollectionID, t.Physical); err != nil {
@@ -87,12 +93,12 @@ type Drift struct {
 	Orphaned int
 }
 
-// Reconcile compares PostgreSQL's chunks with the points behind the
+// reconcile compares PostgreSQL's chunks with the points behind the
 // collection's alias and repairs the difference: missing points are
 // upserted from stored embeddings, orphaned points deleted. It is run at
 // start-up after a crash, when a write to one side may not have reached
 // the other. It holds all point ids in memory (about 50 bytes each).
-func Reconcile(ctx context.Context, c *Client, src ChunkSource, collectionID string) (Drift, error) {
+func reconcile(ctx context.Context, c *qdrant.Client, src ChunkSource, collectionID string) (Drift, error) {
 	var d Drift
 	points := make(map[string]struct{})
 	err := c.ForEachID(ctx, collectionID, 2048, func(ids []string) error {
@@ -122,7 +128,7 @@ func Reconcile(ctx context.Context, c *Client, src ChunkSource, collectionID str
 	}
 	err = src.ForEachChunkKey(ctx, collectionID, func(keys []ChunkKey) error {
 		for _, k := range keys {
-			id := PointID(k.DocumentID, k.ChunkIndex)
+			id := qdrant.PointID(k.DocumentID, k.ChunkIndex)
 			if _, ok := points[id]; ok {
 				delete(points, id) // what is left at the end is orphaned
 				continue
