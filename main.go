@@ -27,12 +27,13 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 
+	"github.com/quarry-search/quarry/backend/apperr"
 	"github.com/quarry-search/quarry/backend/evaluate"
 	"github.com/quarry-search/quarry/backend/httpapi"
 	"github.com/quarry-search/quarry/backend/locations"
-	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/pgserver"
 	"github.com/quarry-search/quarry/backend/quarry"
+	"github.com/quarry-search/quarry/backend/service"
 )
 
 //go:embed all:frontend/dist
@@ -233,8 +234,7 @@ func importModel(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	m, ok := models.Lookup(*name)
-	if !ok || fs.NArg() == 0 {
+	if *name == "" || fs.NArg() == 0 {
 		fs.Usage()
 		return 2
 	}
@@ -243,13 +243,23 @@ func importModel(args []string) int {
 		fmt.Fprintln(os.Stderr, "quarry:", err)
 		return 1
 	}
-	dst := filepath.Join(locs.Models, m.Name)
-	man, err := models.ImportFolders(context.Background(), m, *variant, fs.Args(), dst, *unverified, nil)
+	info, err := service.ImportModelFiles(context.Background(), locs.Models, service.ImportModelRequest{
+		Model: *name, Variant: *variant, Paths: fs.Args(), AllowUnverified: *unverified,
+	})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "quarry: import-model:", err)
+		msg := err.Error()
+		var ae *apperr.Error
+		if errors.As(err, &ae) {
+			msg = ae.Message
+		}
+		fmt.Fprintln(os.Stderr, "quarry: import-model:", msg)
+		if apperr.Is(err, apperr.ModelUnknown) {
+			return 2
+		}
 		return 1
 	}
-	fmt.Printf("imported %s (%s, %d files) into %s\n", m.Name, man.Variant, len(man.Files), dst)
+	fmt.Printf("imported %s into %s; a running Quarry uses it for new work, and embeds waiting text at its next start\n",
+		info.DisplayName, filepath.Join(locs.Models, info.Name))
 	return 0
 }
 

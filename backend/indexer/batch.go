@@ -99,24 +99,24 @@ func (b *batcher) chosen() int {
 }
 
 // batcher returns the model's batch chooser, shared by every operation.
-func (e *Embedders) batcher(emb *embedder.Service) *batcher {
+func (m *Manager) batcher(emb *embedder.Service) *batcher {
 	info := emb.Info()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.batchers == nil {
-		e.batchers = map[string]*batcher{}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.batchers == nil {
+		m.batchers = map[string]*batcher{}
 	}
-	b := e.batchers[info.Fingerprint]
+	b := m.batchers[info.Fingerprint]
 	if b == nil {
 		kind := models.KindTransformer
-		if m, ok := models.Lookup(info.Model); ok {
-			kind = m.Kind
+		if mod, ok := models.Lookup(info.Model); ok {
+			kind = mod.Kind
 		}
 		b = newBatcher(kind)
 		b.onPick = func(size int, rates map[int][]float64) {
-			e.log.Info("embedding batch size measured", "model", info.Model, "batch", size, "chunks_per_sec", rates)
+			m.log.Info("embedding batch size measured", "model", info.Model, "batch", size, "chunks_per_sec", rates)
 		}
-		e.batchers[info.Fingerprint] = b
+		m.batchers[info.Fingerprint] = b
 	}
 	return b
 }

@@ -282,3 +282,62 @@ func quantile(d []time.Duration, q float64) time.Duration {
 	slices.Sort(s)
 	return s[min(len(s)-1, int(q*float64(len(s))))].Round(100 * time.Microsecond)
 }
+
+// BenchmarkKeywordSearchable10k times how long a new tree of 10,000 small
+// text files takes to be found by keyword, end to end (from adding the
+// folder until every file's chunk is committed and a keyword search finds
+// the last one), with GloVe (embedding runs in the same operation) and
+// with a model that is not installed (text only).
+func BenchmarkKeywordSearchable10k(b *testing.B) {
+	const files = 10_000
+	dir := filepath.Join(b.TempDir(), "tree")
+	for i := range files {
+		sub := filepath.Join(dir, fmt.Sprintf("d%02d", i/100))
+		if i%100 == 0 {
+			if err := os.MkdirAll(sub, 0o755); err != nil {
+				b.Fatal(err)
+			}
+		}
+		body := fmt.Sprintf("Note %d. The ferry timetable changes in spring; marker zq%dx.\n", i, i)
+		if err := os.WriteFile(filepath.Join(sub, fmt.Sprintf("n%05d.txt", i)), []byte(body), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for range b.N {
+		r := reindexRig(b)
+		r.timeout = time.Hour
+		r.start()
+		ctx := b.Context()
+		for _, model := range []string{"glove-6b-100d", "bge-small-en-v1.5"} {
+			c, err := r.svc.CreateCollection(ctx, service.CreateCollectionRequest{Name: model, Model: model})
+			if err != nil {
+				b.Fatal(err)
+			}
+			t0 := time.Now()
+			src, err := r.svc.AddSource(ctx, c.ID, service.AddSourceRequest{Path: dir})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var text time.Duration
+			for {
+				got, err := r.st.GetCollection(ctx, c.ID)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if got.ChunkCount >= files {
+					resp, err := r.svc.Search(ctx, service.SearchRequest{Query: fmt.Sprintf("zq%dx", files-1), Mode: search.Keyword, CollectionIDs: []string{c.ID}})
+					if err == nil && len(resp.Results) > 0 {
+						text = time.Since(t0)
+						break
+					}
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			op := r.wait(b, src.OperationID)
+			done := time.Since(t0)
+			b.ReportMetric(text.Seconds(), model+"-keyword-s")
+			b.Logf("%s: %d files keyword-searchable after %v; operation %s after %v (%v)", model, files, text.Round(time.Millisecond), op.Status, done.Round(time.Millisecond), op.Progress["phase"])
+		}
+		r.stop()
+	}
+}

@@ -3,6 +3,7 @@ package indexer_test
 import (
 	"context"
 	"fmt"
+	"github.com/quarry-search/quarry/backend/modelpool"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +26,7 @@ type rig struct {
 	svc *service.Service
 	mgr *indexer.Manager
 	bus *events.Bus
-	emb *indexer.Embedders
+	emb *modelpool.Pool
 	// timeout bounds waiting for one operation (default 2 minutes).
 	timeout time.Duration
 	start   func()
@@ -46,7 +47,7 @@ func newRigModels(t testing.TB, modelsDir string, tune func(*indexer.Config)) *r
 	r := &rig{st: testenv.Store(t), bus: events.New()}
 	log := testenv.Logger(t)
 	r.idx = vecindex.New(testenv.Vectors(t), r.st, log)
-	emb := indexer.NewEmbedders(modelsDir, t.TempDir(), "cpu", log)
+	emb := modelpool.New(modelsDir, t.TempDir(), "cpu", log)
 	t.Cleanup(func() { _ = emb.Close() })
 	r.emb = emb
 	cfg := indexer.Config{Store: r.st, Index: r.idx, Bus: r.bus, Embedders: emb, Logger: log, ProgressEvery: 50 * time.Millisecond}

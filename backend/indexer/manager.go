@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/quarry-search/quarry/backend/events"
+	"github.com/quarry-search/quarry/backend/modelpool"
 	"github.com/quarry-search/quarry/backend/store"
 	"github.com/quarry-search/quarry/backend/vecindex"
 )
@@ -35,7 +36,7 @@ type Config struct {
 	Store     *store.Store
 	Index     *vecindex.Index
 	Bus       *events.Bus
-	Embedders *Embedders
+	Embedders *modelpool.Pool
 	Logger    *slog.Logger
 	// ExtractWorkers run text extraction in parallel with embedding;
 	// 0 picks from the number of cores.
@@ -63,8 +64,9 @@ type Manager struct {
 	log  *slog.Logger
 	wake chan struct{}
 
-	mu      sync.Mutex
-	running map[string]context.CancelFunc
+	mu       sync.Mutex
+	running  map[string]context.CancelFunc
+	batchers map[string]*batcher // by model fingerprint
 }
 
 // New returns a manager; Serve runs it.

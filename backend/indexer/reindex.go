@@ -11,6 +11,7 @@ import (
 	"github.com/quarry-search/quarry/backend/chunk"
 	"github.com/quarry-search/quarry/backend/embedder"
 	"github.com/quarry-search/quarry/backend/events"
+	"github.com/quarry-search/quarry/backend/modelpool"
 	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/store"
 	"github.com/quarry-search/quarry/backend/vecindex"
@@ -168,11 +169,11 @@ func (m *Manager) waitForModel(ctx context.Context, model string, c *counters) (
 		if err == nil {
 			return emb, nil
 		}
-		if !errors.Is(err, ErrModelMissing) {
+		if !errors.Is(err, modelpool.ErrMissing) {
 			return nil, err
 		}
 		st := m.cfg.Embedders.State(model)
-		if st.State == ModelFailed && asked {
+		if st.State == modelpool.Failed && asked {
 			return nil, fmt.Errorf("%s is not installed and could not be downloaded: %s", displayName(model), st.Error)
 		}
 		if !asked {
@@ -322,7 +323,7 @@ func (m *Manager) reembed(ctx context.Context, next store.Collection, work store
 	})
 	g.Go(func() error {
 		defer close(embedded)
-		return embedStage(gctx, rb.emb, toEmbed, embedded, m.cfg.Embedders.batcher(rb.emb), &c.modelCalls)
+		return embedStage(gctx, rb.emb, toEmbed, embedded, m.batcher(rb.emb), &c.modelCalls)
 	})
 	g.Go(func() error {
 		prec := embedder.Precision(next.Quantization)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/quarry-search/quarry/backend/chunk"
 	"github.com/quarry-search/quarry/backend/embedder"
+	"github.com/quarry-search/quarry/backend/modelpool"
 	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/qdrant"
 	"github.com/quarry-search/quarry/backend/store"
@@ -72,7 +73,7 @@ func (m *Manager) newRun(ctx context.Context, coll store.Collection, c *counters
 	switch {
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
-	case errors.Is(err, ErrModelMissing):
+	case errors.Is(err, modelpool.ErrMissing):
 		m.cfg.Embedders.Request(coll.ModelName)
 		r.waiting = waitingText(coll.ModelName, m.cfg.Embedders.State(coll.ModelName))
 		r.log.Info("indexing text only; embedding waits for the model", "model", coll.ModelName, "err", err)
@@ -100,12 +101,12 @@ func (m *Manager) newRun(ctx context.Context, coll store.Collection, c *counters
 }
 
 // waitingText is what a collection says while its model is not there.
-func waitingText(model string, st ModelState) string {
+func waitingText(model string, st modelpool.State) string {
 	name := displayName(model)
 	switch st.State {
-	case ModelDownloading:
+	case modelpool.Downloading:
 		return fmt.Sprintf("semantic search waiting for %s (downloading %.0f %%)", name, st.Percent)
-	case ModelFailed:
+	case modelpool.Failed:
 		return fmt.Sprintf("semantic search waiting for %s: %s", name, st.Error)
 	}
 	return fmt.Sprintf("semantic search waiting for %s (not installed)", name)
@@ -231,7 +232,7 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, embedOnly bool) err
 			}
 			return nil
 		}
-		return embedStage(gctx, r.emb, toEmbed, embedded, r.m.cfg.Embedders.batcher(r.emb), &r.c.modelCalls)
+		return embedStage(gctx, r.emb, toEmbed, embedded, r.m.batcher(r.emb), &r.c.modelCalls)
 	})
 
 	// Stage 4: write vectors to PostgreSQL and the vector index.

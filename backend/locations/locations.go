@@ -38,6 +38,21 @@ func (l Locations) PostgresData() string { return filepath.Join(l.Postgres, "dat
 // PostgresRuntime is scratch space PostgreSQL's launcher may wipe.
 func (l Locations) PostgresRuntime() string { return filepath.Join(l.Postgres, "run") }
 
+// Settings is the settings file.
+func (l Locations) Settings() string { return filepath.Join(l.Config, "settings.json") }
+
+// QdrantBin is where a downloaded vector-engine binary is kept.
+func (l Locations) QdrantBin() string { return filepath.Join(l.Qdrant, "bin") }
+
+// QdrantStorage is the vector sidecar's storage.
+func (l Locations) QdrantStorage() string { return filepath.Join(l.Qdrant, "storage") }
+
+// QdrantSnapshots is where the vector sidecar writes snapshots.
+func (l Locations) QdrantSnapshots() string { return filepath.Join(l.Qdrant, "snapshots") }
+
+// PostgresLog is the embedded PostgreSQL's log.
+func (l Locations) PostgresLog() string { return filepath.Join(l.Logs, "postgres.log") }
+
 // New lays out an installation under base.
 func New(base string) Locations {
 	return Locations{

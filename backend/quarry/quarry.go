@@ -16,10 +16,12 @@ import (
 	"github.com/quarry-search/quarry/backend/events"
 	"github.com/quarry-search/quarry/backend/indexer"
 	"github.com/quarry-search/quarry/backend/locations"
+	"github.com/quarry-search/quarry/backend/modelpool"
 	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/pgserver"
 	"github.com/quarry-search/quarry/backend/qdrant"
 	"github.com/quarry-search/quarry/backend/qdrantd"
+	"github.com/quarry-search/quarry/backend/search"
 	"github.com/quarry-search/quarry/backend/service"
 	"github.com/quarry-search/quarry/backend/store"
 	"github.com/quarry-search/quarry/backend/supervise"
@@ -82,7 +84,7 @@ type Quarry struct {
 	// vectorsToLoad are the collections whose vectors load after start.
 	vectorsToLoad []store.Collection
 
-	embedders *indexer.Embedders
+	embedders *modelpool.Pool
 	indexer   *indexer.Manager
 }
 
@@ -127,7 +129,7 @@ func Start(ctx context.Context, opts Options) (_ *Quarry, err error) {
 		return nil, err
 	}
 	q.bus = events.New()
-	q.embedders = indexer.NewEmbedders(opts.Locations.Models, opts.Locations.Cache, opts.Device, q.logger)
+	q.embedders = modelpool.New(opts.Locations.Models, opts.Locations.Cache, opts.Device, q.logger)
 	q.embedders.OnDownload = throttled(250*time.Millisecond, func(p models.Progress) {
 		q.bus.Publish(events.Event{Topic: events.ModelDownload, Data: p})
 	})
@@ -164,8 +166,10 @@ func Start(ctx context.Context, opts Options) (_ *Quarry, err error) {
 		VectorEngine: q.engine.Description,
 		DataDir:      opts.Locations.Base,
 		Desktop:      opts.Desktop,
-	}, service.Deps{Store: q.store, Index: q.index, Queue: q.indexer, Models: q.embedders, States: q.embedders, Bus: q.bus,
-		Tuner: q.embedders, SettingsPath: filepath.Join(opts.Locations.Config, "settings.json"), Logger: q.logger.With("component", "service")})
+	}, service.Deps{Store: q.store, Index: q.index, Queue: q.indexer, Models: q.embedders, Bus: q.bus,
+		Search: search.New(search.Options{Store: q.store, Index: q.index, Embedders: q.embedders, Rerankers: q.embedders,
+			Logger: q.logger}),
+		SettingsPath: opts.Locations.Settings(), Logger: q.logger.With("component", "service")})
 	if err != nil {
 		return nil, err
 	}
@@ -206,11 +210,11 @@ func (q *Quarry) startVectors(ctx context.Context) error {
 		Locate: qdrantd.Locate{
 			BundleDir:   bundle,
 			Configured:  q.opts.QdrantBinary,
-			DownloadDir: filepath.Join(q.opts.Locations.Qdrant, "bin"),
+			DownloadDir: q.opts.Locations.QdrantBin(),
 		},
 		Sidecar: qdrantd.Options{
-			StorageDir:   filepath.Join(q.opts.Locations.Qdrant, "storage"),
-			SnapshotsDir: filepath.Join(q.opts.Locations.Qdrant, "snapshots"),
+			StorageDir:   q.opts.Locations.QdrantStorage(),
+			SnapshotsDir: q.opts.Locations.QdrantSnapshots(),
 			RunDir:       q.opts.Locations.Logs,
 		},
 		Logger: log,
@@ -251,7 +255,7 @@ func (q *Quarry) startEmbeddedPostgres() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	logPath := filepath.Join(q.opts.Locations.Logs, "postgres.log")
+	logPath := q.opts.Locations.PostgresLog()
 	rotate(logPath, 5<<20)
 	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {

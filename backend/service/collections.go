@@ -14,7 +14,7 @@ import (
 
 	"github.com/quarry-search/quarry/backend/apperr"
 	"github.com/quarry-search/quarry/backend/events"
-	"github.com/quarry-search/quarry/backend/indexer"
+	"github.com/quarry-search/quarry/backend/modelpool"
 	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/qdrant"
 	"github.com/quarry-search/quarry/backend/store"
@@ -73,11 +73,6 @@ type Readiness struct {
 	Message string `json:"message"`
 }
 
-// ModelStates tells where a model stands (the model pool implements it).
-type ModelStates interface {
-	State(name string) indexer.ModelState
-}
-
 // collection turns a stored collection into what clients see, with its
 // readiness computed now.
 func (s *Service) collection(c store.Collection) Collection {
@@ -87,10 +82,10 @@ func (s *Service) collection(c store.Collection) Collection {
 	if m, ok := models.Lookup(c.ModelName); ok && m.DisplayName != "" {
 		name = m.DisplayName
 	}
-	if s.states != nil {
-		st := s.states.State(c.ModelName)
+	if s.models != nil {
+		st := s.models.State(c.ModelName)
 		r.ModelState, r.ModelError = st.State, st.Error
-		if st.State == indexer.ModelDownloading {
+		if st.State == modelpool.Downloading {
 			r.DownloadPercent = st.Percent
 		}
 	}
@@ -99,7 +94,7 @@ func (s *Service) collection(c store.Collection) Collection {
 		loading, pct = s.index.Loading(c.ID)
 	}
 	r.VectorsLoaded = pct
-	usable := r.ModelState == indexer.ModelReady || r.ModelState == indexer.ModelInstalled || r.ModelState == ""
+	usable := r.ModelState == modelpool.Ready || r.ModelState == modelpool.Installed || r.ModelState == ""
 	switch {
 	case c.ChunkCount == 0:
 		r.Keyword, r.Semantic = "empty", "empty"
@@ -114,9 +109,9 @@ func (s *Service) collection(c store.Collection) Collection {
 			r.Semantic = "partial"
 		}
 		switch r.ModelState {
-		case indexer.ModelDownloading:
+		case modelpool.Downloading:
 			r.Message = fmt.Sprintf("keyword search ready · semantic search waiting for %s (downloading %.0f %%)", name, r.DownloadPercent)
-		case indexer.ModelFailed:
+		case modelpool.Failed:
 			r.Message = fmt.Sprintf("keyword search ready · semantic search waiting for %s (%s)", name, r.ModelError)
 		default:
 			r.Message = fmt.Sprintf("keyword search ready · semantic search waiting for %s (not installed: import it with quarry import-model)", name)

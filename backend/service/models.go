@@ -4,26 +4,12 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/quarry-search/quarry/backend/apperr"
-	"github.com/quarry-search/quarry/backend/embedder"
 	"github.com/quarry-search/quarry/backend/models"
 )
-
-// ModelStore knows where models are installed; the indexer's embedder
-// pool implements it.
-type ModelStore interface {
-	Dir(name string) string
-	Installed(name string) bool
-	// Install downloads a registered model's pinned files.
-	Install(ctx context.Context, name, variant string) error
-	// Announce says a model's files were put in place by an import, so
-	// work waiting for the model goes on.
-	Announce(name string)
-	// Infos describes the loaded models and the device each runs on.
-	Infos() []embedder.Info
-}
 
 // ModelInfo is what clients see of a registered model.
 type ModelInfo struct {
@@ -95,11 +81,28 @@ func (s *Service) installable(name string) (models.Model, error) {
 	return m, nil
 }
 
-// ImportModel copies a model's files into Quarry's model folder.
+// ImportModel copies a model's files into Quarry's model folder; work
+// waiting for the model goes on at once.
 func (s *Service) ImportModel(ctx context.Context, req ImportModelRequest) (ModelInfo, error) {
-	m, err := s.installable(req.Model)
+	if s.models == nil {
+		return ModelInfo{}, apperr.New(apperr.Unavailable, "Models cannot be installed in this Quarry.")
+	}
+	info, err := ImportModelFiles(ctx, s.models.Root(), req)
 	if err != nil {
 		return ModelInfo{}, err
+	}
+	s.logger.Info("model imported", "model", info.Name, "variant", req.Variant, "unverified", req.AllowUnverified)
+	s.models.Announce(info.Name)
+	return info, nil
+}
+
+// ImportModelFiles validates an import request and installs the model
+// into modelsDir: what the service and `quarry import-model` both run, so
+// the command line gets the same checks and the same messages.
+func ImportModelFiles(ctx context.Context, modelsDir string, req ImportModelRequest) (ModelInfo, error) {
+	m, ok := models.Lookup(req.Model)
+	if !ok {
+		return ModelInfo{}, apperr.Field(apperr.ModelUnknown, "model", "Quarry does not know a model called %q.", truncate(req.Model, 80))
 	}
 	if len(req.Paths) == 0 {
 		return ModelInfo{}, apperr.Field(apperr.InvalidArgument, "paths", "Give the folder that holds the model's files.")
@@ -109,11 +112,9 @@ func (s *Service) ImportModel(ctx context.Context, req ImportModelRequest) (Mode
 			return ModelInfo{}, apperr.Field(apperr.PathNotFound, "paths", "%s is not a folder.", p)
 		}
 	}
-	if _, err := models.ImportFolders(ctx, m, req.Variant, req.Paths, s.models.Dir(m.Name), req.AllowUnverified, nil); err != nil {
+	if _, err := models.ImportFolders(ctx, m, req.Variant, req.Paths, filepath.Join(modelsDir, m.Name), req.AllowUnverified, nil); err != nil {
 		return ModelInfo{}, importError(m, err)
 	}
-	s.logger.Info("model imported", "model", m.Name, "variant", req.Variant, "unverified", req.AllowUnverified)
-	s.models.Announce(m.Name)
 	return modelInfo(m, true), nil
 }
 

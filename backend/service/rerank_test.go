@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"github.com/quarry-search/quarry/backend/modelpool"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,6 @@ import (
 	"github.com/quarry-search/quarry/backend/embedder"
 	"github.com/quarry-search/quarry/backend/fixtures"
 	"github.com/quarry-search/quarry/backend/fixtures/crossencoder"
-	"github.com/quarry-search/quarry/backend/indexer"
 	"github.com/quarry-search/quarry/backend/qdrant"
 	"github.com/quarry-search/quarry/backend/service"
 	"github.com/quarry-search/quarry/backend/store"
@@ -120,10 +120,10 @@ func TestBrokenReranker(t *testing.T) {
 }
 
 // modelService is a service over a real store and an empty model folder.
-func modelService(t *testing.T) (*service.Service, *indexer.Embedders, *store.Store) {
+func modelService(t *testing.T) (*service.Service, *modelpool.Pool, *store.Store) {
 	t.Helper()
 	st := testenv.Store(t)
-	pool := indexer.NewEmbedders(t.TempDir(), t.TempDir(), "cpu", testenv.Logger(t))
+	pool := modelpool.New(t.TempDir(), t.TempDir(), "cpu", testenv.Logger(t))
 	t.Cleanup(func() { _ = pool.Close() })
 	svc, err := service.New(t.Context(), service.Info{}, service.Deps{Store: st, Models: pool, Logger: testenv.Logger(t)})
 	if err != nil {

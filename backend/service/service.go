@@ -13,6 +13,7 @@ import (
 	"github.com/quarry-search/quarry/backend/apperr"
 	"github.com/quarry-search/quarry/backend/embedder"
 	"github.com/quarry-search/quarry/backend/events"
+	"github.com/quarry-search/quarry/backend/modelpool"
 	"github.com/quarry-search/quarry/backend/search"
 	"github.com/quarry-search/quarry/backend/store"
 	"github.com/quarry-search/quarry/backend/vecindex"
@@ -32,9 +33,7 @@ type Service struct {
 	store  *store.Store
 	index  *vecindex.Index
 	queue  Queue
-	models ModelStore
-	states ModelStates
-	tuner  Tuner
+	models *modelpool.Pool
 	search *search.Engine
 
 	settingsMu   sync.Mutex
@@ -50,19 +49,18 @@ type Service struct {
 // Deps are the parts the service drives. Index and Queue may be nil where
 // no vector engine or indexer runs (repository-level tests).
 type Deps struct {
-	Store  *store.Store
-	Index  *vecindex.Index
-	Queue  Queue
-	Models ModelStore
-	// States tells where each model stands, for collections' readiness.
-	States ModelStates
+	Store *store.Store
+	Index *vecindex.Index
+	Queue Queue
+	// Models is the model pool: installed models, downloads, where each
+	// stands, and the threads they use. Nil where no model runs.
+	Models *modelpool.Pool
 	Bus    *events.Bus
 	// Search answers queries; when nil, one is built over Store, Index
 	// and Models.
 	Search *search.Engine
-	// Tuner applies settings; SettingsPath is where they are kept (empty:
-	// defaults, not saved).
-	Tuner        Tuner
+	// SettingsPath is where settings are kept (empty: defaults, not
+	// saved).
 	SettingsPath string
 	Logger       *slog.Logger
 }
@@ -83,8 +81,8 @@ func New(ctx context.Context, info Info, d Deps) (*Service, error) {
 			logger.Warn("settings", "err", err)
 		}
 	}
-	if d.Tuner != nil {
-		d.Tuner.Tune(settings.EmbedThreads, settings.EmbedConcurrency)
+	if d.Models != nil {
+		d.Models.Tune(settings.EmbedThreads, settings.EmbedConcurrency)
 	}
 	uid, err := st.LocalUserID(ctx)
 	if err != nil {
@@ -92,15 +90,12 @@ func New(ctx context.Context, info Info, d Deps) (*Service, error) {
 	}
 	if d.Search == nil {
 		opts := search.Options{Store: st, Index: d.Index, Logger: logger}
-		if emb, ok := d.Models.(search.Embedders); ok {
-			opts.Embedders = emb
-		}
-		if rr, ok := d.Models.(search.Rerankers); ok {
-			opts.Rerankers = rr
+		if d.Models != nil {
+			opts.Embedders, opts.Rerankers = d.Models, d.Models
 		}
 		d.Search = search.New(opts)
 	}
-	return &Service{search: d.Search, store: st, index: d.Index, queue: d.Queue, models: d.Models, states: d.States, tuner: d.Tuner, settings: settings, settingsPath: d.SettingsPath, bus: d.Bus, logger: logger, info: info, localUser: uid}, nil
+	return &Service{search: d.Search, store: st, index: d.Index, queue: d.Queue, models: d.Models, settings: settings, settingsPath: d.SettingsPath, bus: d.Bus, logger: logger, info: info, localUser: uid}, nil
 }
 
 type actorKey struct{}

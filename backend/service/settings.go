@@ -24,11 +24,6 @@ type Settings struct {
 	EmbedConcurrency int `json:"embed_concurrency"`
 }
 
-// Tuner applies settings to the running models.
-type Tuner interface {
-	Tune(threads, concurrency int)
-}
-
 // DefaultSettings are used until the person changes something.
 func DefaultSettings() Settings { return Settings{EmbedThreads: 0, EmbedConcurrency: 1} }
 
@@ -90,8 +85,8 @@ func (s *Service) UpdateSettings(_ context.Context, st Settings) (Settings, erro
 		}
 	}
 	s.settings = st
-	if s.tuner != nil {
-		s.tuner.Tune(st.EmbedThreads, st.EmbedConcurrency)
+	if s.models != nil {
+		s.models.Tune(st.EmbedThreads, st.EmbedConcurrency)
 	}
 	return st, nil
 }

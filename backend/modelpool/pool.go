@@ -1,4 +1,8 @@
-package indexer
+// Package modelpool opens each embedding model once and shares it between
+// indexing and search; it downloads models in the background when asked,
+// and says where each stands. The composition root builds one pool and
+// hands it to the indexer, the search engine and the service.
+package modelpool
 
 import (
 	"context"
@@ -17,7 +21,7 @@ import (
 	"github.com/quarry-search/quarry/backend/models"
 )
 
-// Embedders opens each model once and shares it between collections and
+// Pool opens each model once and shares it between collections and
 // searches. Models live in their own folder under the models directory.
 //
 // Nothing here ever downloads behind a caller's back: Get opens an
@@ -25,7 +29,7 @@ import (
 // background (indexing asks for one, a search never does); Install
 // downloads and waits, for an explicit request. Each model has its own
 // lock, so a model being loaded or downloaded holds up nobody else.
-type Embedders struct {
+type Pool struct {
 	dir        string
 	cacheDir   string
 	device     string
@@ -42,7 +46,6 @@ type Embedders struct {
 
 	mu          sync.Mutex
 	entries     map[string]*modelEntry
-	batchers    map[string]*batcher // by model fingerprint
 	threads     int
 	concurrency int
 	ctx         context.Context
@@ -54,7 +57,7 @@ type Embedders struct {
 type modelEntry struct {
 	load sync.Mutex // held while the model opens
 
-	// guarded by Embedders.mu
+	// guarded by Pool.mu
 	svc       *embedder.Service
 	loadErr   error
 	loadErrAt time.Time
@@ -70,17 +73,17 @@ type download struct {
 	percent  float64
 }
 
-// Model states, as ModelState reports them.
+// Model states, as State reports them.
 const (
-	ModelReady        = "ready"
-	ModelInstalled    = "installed"
-	ModelNotInstalled = "not_installed"
-	ModelDownloading  = "downloading"
-	ModelFailed       = "failed"
+	Ready        = "ready"
+	Installed    = "installed"
+	NotInstalled = "not_installed"
+	Downloading  = "downloading"
+	Failed       = "failed"
 )
 
-// ModelState is where a model stands on this machine.
-type ModelState struct {
+// State is where a model stands on this machine.
+type State struct {
 	State string `json:"state"`
 	// Percent of a running download.
 	Percent float64 `json:"percent,omitempty"`
@@ -90,7 +93,7 @@ type ModelState struct {
 
 // SetMirror fetches models from another server that serves the same
 // {repo}/resolve/{revision}/{path} layout (an internal mirror).
-func (e *Embedders) SetMirror(baseURL string) {
+func (e *Pool) SetMirror(baseURL string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.downloader.BaseURL = baseURL
@@ -99,7 +102,7 @@ func (e *Embedders) SetMirror(baseURL string) {
 // Tune sets the threads a model uses (0 sizes them to the machine; taken
 // when a model is next loaded) and how many batches may run at once
 // (applied at once to loaded models).
-func (e *Embedders) Tune(threads, concurrency int) {
+func (e *Pool) Tune(threads, concurrency int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.threads, e.concurrency = threads, max(concurrency, 1)
@@ -110,31 +113,34 @@ func (e *Embedders) Tune(threads, concurrency int) {
 	}
 }
 
-// NewEmbedders serves models from dir; device is "auto", "cpu", "cuda"…
-func NewEmbedders(dir, cacheDir, device string, logger *slog.Logger) *Embedders {
+// New serves models from dir; device is "auto", "cpu", "cuda"…
+func New(dir, cacheDir, device string, logger *slog.Logger) *Pool {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	return &Embedders{
+	return &Pool{
 		dir: dir, cacheDir: cacheDir, device: device, log: logger, RetryAfter: 5 * time.Minute,
 		downloader: &models.Downloader{Logger: logger}, entries: map[string]*modelEntry{}, ctx: ctx, stop: stop,
 	}
 }
 
-// ErrModelMissing means a model is neither installed nor downloadable now.
-var ErrModelMissing = models.ErrNotInstalled
+// ErrMissing means a model is neither installed nor downloadable now.
+var ErrMissing = models.ErrNotInstalled
 
 // Dir is where a model's files are kept.
-func (e *Embedders) Dir(name string) string { return filepath.Join(e.dir, name) }
+func (e *Pool) Dir(name string) string { return filepath.Join(e.dir, name) }
+
+// Root is the folder every model's folder is in.
+func (e *Pool) Root() string { return e.dir }
 
 // Installed reports whether a model's files are present.
-func (e *Embedders) Installed(name string) bool {
+func (e *Pool) Installed(name string) bool {
 	_, err := models.ReadManifest(e.Dir(name))
 	return err == nil
 }
 
-func (e *Embedders) entry(name string) *modelEntry {
+func (e *Pool) entry(name string) *modelEntry {
 	ent := e.entries[name]
 	if ent == nil {
 		ent = &modelEntry{}
@@ -145,8 +151,8 @@ func (e *Embedders) entry(name string) *modelEntry {
 
 // Get returns the open embedder of an installed model, opening it if
 // needed. A model that is not installed fails at once with an error that
-// matches ErrModelMissing and says where its download stands.
-func (e *Embedders) Get(ctx context.Context, name string) (*embedder.Service, error) {
+// matches ErrMissing and says where its download stands.
+func (e *Pool) Get(ctx context.Context, name string) (*embedder.Service, error) {
 	m, ok := models.Lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("model %q is not registered", name)
@@ -191,32 +197,32 @@ func (e *Embedders) Get(ctx context.Context, name string) (*embedder.Service, er
 }
 
 // missing describes why m cannot be used now.
-func (e *Embedders) missing(m models.Model) error {
+func (e *Pool) missing(m models.Model) error {
 	st := e.State(m.Name)
 	switch st.State {
-	case ModelDownloading:
-		return fmt.Errorf("%w: %s is downloading (%.0f %%)", ErrModelMissing, m.DisplayName, st.Percent)
-	case ModelFailed:
-		return fmt.Errorf("%w: %s could not be downloaded: %s", ErrModelMissing, m.DisplayName, st.Error)
+	case Downloading:
+		return fmt.Errorf("%w: %s is downloading (%.0f %%)", ErrMissing, m.DisplayName, st.Percent)
+	case Failed:
+		return fmt.Errorf("%w: %s could not be downloaded: %s", ErrMissing, m.DisplayName, st.Error)
 	}
 	if m.Kind == models.KindStatic {
-		return fmt.Errorf("%w: %s is not installed: import it from a folder with quarry import-model", ErrModelMissing, m.DisplayName)
+		return fmt.Errorf("%w: %s is not installed: import it from a folder with quarry import-model", ErrMissing, m.DisplayName)
 	}
-	return fmt.Errorf("%w: %s is not installed yet: it downloads when a collection has text to embed, or import it with quarry import-model", ErrModelMissing, m.DisplayName)
+	return fmt.Errorf("%w: %s is not installed yet: it downloads when a collection has text to embed, or import it with quarry import-model", ErrMissing, m.DisplayName)
 }
 
 // State reports where a model stands.
-func (e *Embedders) State(name string) ModelState {
+func (e *Pool) State(name string) State {
 	e.mu.Lock()
 	ent := e.entries[name]
-	var st ModelState
+	var st State
 	switch {
 	case ent != nil && ent.svc != nil:
-		st.State = ModelReady
+		st.State = Ready
 	case ent != nil && ent.dl != nil && !closed(ent.dl.done):
-		st.State, st.Percent = ModelDownloading, ent.dl.percent
+		st.State, st.Percent = Downloading, ent.dl.percent
 	case ent != nil && ent.loadErr != nil:
-		st.State, st.Error = ModelFailed, ent.loadErr.Error()
+		st.State, st.Error = Failed, ent.loadErr.Error()
 	}
 	var dlErr error
 	if ent != nil && ent.dl != nil && closed(ent.dl.done) {
@@ -227,12 +233,12 @@ func (e *Embedders) State(name string) ModelState {
 		return st
 	}
 	if e.Installed(name) {
-		return ModelState{State: ModelInstalled}
+		return State{State: Installed}
 	}
 	if dlErr != nil {
-		return ModelState{State: ModelFailed, Error: downloadProblem(dlErr, e.RetryAfter)}
+		return State{State: Failed, Error: downloadProblem(dlErr, e.RetryAfter)}
 	}
-	return ModelState{State: ModelNotInstalled}
+	return State{State: NotInstalled}
 }
 
 // minutes renders a retry interval: "5 min", "30 s".
@@ -272,7 +278,7 @@ func closed(c chan struct{}) bool {
 // Request starts downloading a model in the background unless it is
 // installed, downloading, not downloadable (imported models), or failed
 // recently. It never waits.
-func (e *Embedders) Request(name string) {
+func (e *Pool) Request(name string) {
 	m, ok := models.Lookup(name)
 	if !ok || m.Kind == models.KindStatic || e.Installed(name) {
 		return
@@ -287,7 +293,7 @@ func (e *Embedders) Request(name string) {
 }
 
 // startDownload runs m's download in the background; e.mu is held.
-func (e *Embedders) startDownload(m models.Model, ent *modelEntry, variant string) *download {
+func (e *Pool) startDownload(m models.Model, ent *modelEntry, variant string) *download {
 	d := &download{done: make(chan struct{})}
 	ent.dl = d
 	e.wg.Add(1)
@@ -333,7 +339,7 @@ func (e *Embedders) startDownload(m models.Model, ent *modelEntry, variant strin
 // Install downloads a registered model's pinned files now (verified and
 // resumable, with progress through OnDownload) and waits for them, unless
 // it is installed; a download already running is joined.
-func (e *Embedders) Install(ctx context.Context, name, variant string) error {
+func (e *Pool) Install(ctx context.Context, name, variant string) error {
 	m, ok := models.Lookup(name)
 	if !ok {
 		return fmt.Errorf("model %q is not registered", name)
@@ -342,7 +348,7 @@ func (e *Embedders) Install(ctx context.Context, name, variant string) error {
 		return nil
 	}
 	if m.Kind == models.KindStatic {
-		return fmt.Errorf("%w: %s is not installed: import it from a folder with quarry import-model", ErrModelMissing, m.DisplayName)
+		return fmt.Errorf("%w: %s is not installed: import it from a folder with quarry import-model", ErrMissing, m.DisplayName)
 	}
 	e.mu.Lock()
 	ent := e.entry(name)
@@ -357,7 +363,7 @@ func (e *Embedders) Install(ctx context.Context, name, variant string) error {
 		return ctx.Err()
 	}
 	if d.err != nil {
-		return fmt.Errorf("%w: %s could not be downloaded (%v); import it from a folder instead", ErrModelMissing, m.DisplayName, d.err)
+		return fmt.Errorf("%w: %s could not be downloaded (%v); import it from a folder instead", ErrMissing, m.DisplayName, d.err)
 	}
 	return nil
 }
@@ -365,7 +371,7 @@ func (e *Embedders) Install(ctx context.Context, name, variant string) error {
 // Announce tells the pool that a model's files were put in place by other
 // means (an import): a remembered failure is forgotten and OnInstalled
 // runs.
-func (e *Embedders) Announce(name string) {
+func (e *Pool) Announce(name string) {
 	e.mu.Lock()
 	if ent := e.entries[name]; ent != nil {
 		ent.loadErr = nil
@@ -382,17 +388,17 @@ func (e *Embedders) Announce(name string) {
 // Reranker returns the open cross-encoder: the first registered reranker
 // whose files are installed. Rerankers are installed by the user, never
 // downloaded by a search.
-func (e *Embedders) Reranker(ctx context.Context) (*embedder.Service, error) {
+func (e *Pool) Reranker(ctx context.Context) (*embedder.Service, error) {
 	for _, m := range models.List() {
 		if m.Kind == models.KindReranker && e.Installed(m.Name) {
 			return e.Get(ctx, m.Name)
 		}
 	}
-	return nil, fmt.Errorf("%w: no reranker is installed", ErrModelMissing)
+	return nil, fmt.Errorf("%w: no reranker is installed", ErrMissing)
 }
 
 // Infos describes the open models and the devices they run on.
-func (e *Embedders) Infos() []embedder.Info {
+func (e *Pool) Infos() []embedder.Info {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	out := make([]embedder.Info, 0, len(e.entries))
@@ -406,7 +412,7 @@ func (e *Embedders) Infos() []embedder.Info {
 }
 
 // Close stops downloads, waits for them, and releases every open model.
-func (e *Embedders) Close() error {
+func (e *Pool) Close() error {
 	e.stop()
 	e.wg.Wait()
 	e.mu.Lock()
