@@ -91,6 +91,14 @@ type State struct {
 	Error string `json:"error,omitempty"`
 }
 
+// SetStallTimeout is how long a download may receive nothing before it
+// fails (default one minute).
+func (e *Pool) SetStallTimeout(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.downloader.StallTimeout = d
+}
+
 // SetMirror fetches models from another server that serves the same
 // {repo}/resolve/{revision}/{path} layout (an internal mirror).
 func (e *Pool) SetMirror(baseURL string) {
@@ -256,6 +264,8 @@ func downloadProblem(err error, retry time.Duration) string {
 	var op *net.OpError
 	var ue *url.Error
 	switch {
+	case errors.Is(err, models.ErrStalled):
+		return fmt.Sprintf("the model server stopped sending data; Quarry tries again every %s, or import the model with quarry import-model", minutes(retry))
 	case errors.As(err, &dns), errors.As(err, &op), errors.As(err, &ue):
 		return fmt.Sprintf("no connection to the model server; Quarry tries again every %s, or import the model with quarry import-model", minutes(retry))
 	case errors.Is(err, models.ErrChecksum):

@@ -52,6 +52,21 @@ type Downloader struct {
 	// Backoff is the pause before the first retry, doubled after each;
 	// 0 means one second.
 	Backoff time.Duration
+	// StallTimeout gives up on a request that sends nothing (no response,
+	// or no bytes of the body) for that long; 0 means one minute. A
+	// stalled server fails its download instead of holding it forever.
+	StallTimeout time.Duration
+}
+
+// ErrStalled means the model server stopped answering mid-download.
+var ErrStalled = errors.New("the model server stopped sending data")
+
+// stallTimeout is StallTimeout with its default.
+func (d *Downloader) stallTimeout() time.Duration {
+	if d.StallTimeout > 0 {
+		return d.StallTimeout
+	}
+	return time.Minute
 }
 
 // planFiles lists the files of a model variant.
@@ -215,6 +230,17 @@ func (d *Downloader) fetchOnce(ctx context.Context, rawURL, part string, size in
 		os.Remove(part)
 		off = 0
 	}
+	// A watchdog cancels the request when nothing arrives for a while.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stall := time.AfterFunc(d.stallTimeout(), func() { cancel(ErrStalled) })
+	defer stall.Stop()
+	stalled := func(err error) error {
+		if errors.Is(context.Cause(ctx), ErrStalled) {
+			return fmt.Errorf("%w (nothing for %s)", ErrStalled, d.stallTimeout())
+		}
+		return err
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return err
@@ -228,9 +254,10 @@ func (d *Downloader) fetchOnce(ctx context.Context, rawURL, part string, size in
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return err
+		return stalled(err)
 	}
 	defer resp.Body.Close()
+	stall.Reset(d.stallTimeout())
 	flags := os.O_CREATE | os.O_WRONLY
 	total := size
 	switch resp.StatusCode {
@@ -267,6 +294,7 @@ func (d *Downloader) fetchOnce(ctx context.Context, rawURL, part string, size in
 	for {
 		n, rerr := resp.Body.Read(buf)
 		if n > 0 {
+			stall.Reset(d.stallTimeout())
 			if _, err := out.Write(buf[:n]); err != nil {
 				out.Close()
 				return err
@@ -279,7 +307,7 @@ func (d *Downloader) fetchOnce(ctx context.Context, rawURL, part string, size in
 		}
 		if rerr != nil {
 			out.Close()
-			return rerr
+			return stalled(rerr)
 		}
 	}
 	if err := out.Close(); err != nil {

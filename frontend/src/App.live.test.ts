@@ -105,6 +105,24 @@ describe('App with live operations', () => {
     expect(screen.getAllByTestId('operation-item')[0].textContent).toContain('Rescan');
   });
 
+  it('reindexes from the header: the plan, then the queued operation in the activity list', async () => {
+    const api = fakeApi({ collections: [collection({ document_count: 3, vector_count: 9 })] });
+    setup(api);
+    await screen.findByTestId('collection-detail');
+    await fireEvent.click(screen.getByRole('button', { name: 'Change model or precision…' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Change model or precision' });
+    await fireEvent.click(within(dialog).getByLabelText(/int8/));
+    await vi.waitFor(() => expect(within(dialog).getByTestId('reindex-summary').textContent).toMatch(/no model runs/), { timeout: 2000 });
+    const confirm = within(dialog).getByRole('button', { name: 'Reindex' }) as HTMLButtonElement;
+    await vi.waitFor(() => expect(confirm.disabled).toBe(false));
+    await fireEvent.click(confirm);
+    await vi.waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(api.calls).toContain(`reindex ${CID} {"quantization":"int8"}`);
+    await vi.waitFor(() => expect(screen.getAllByTestId('operation-item')).toHaveLength(1));
+    expect(screen.getAllByTestId('operation-item')[0].textContent).toContain('Reindex');
+    expect(screen.getByTestId('progress-title').textContent).toBe('Reindexing');
+  });
+
   it('says nothing when cancelling an operation that has just ended, and shows how it ended', async () => {
     const api = fakeApi({ collections: [collection({ status: 'processing' })] });
     api.sources = [source()];

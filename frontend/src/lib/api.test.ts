@@ -225,16 +225,28 @@ describe('desktop transport', () => {
           seen.push(a);
           return {};
         },
+        PlanReindex: async (...a) => {
+          seen.push(a);
+          return { kind: 'reencode', summary: 'Re-encodes' };
+        },
+        ReindexCollection: async (...a) => {
+          seen.push(a);
+          return operation({ type: 'reindex' });
+        },
       }),
     );
     expect(api.kind).toBe('desktop');
     expect((await api.updateCollection('id1', { name: 'B' })).name).toBe('B');
     await api.removeSource('id1', 3);
     await api.installModel({ model: 'm', variant: 'int8' });
+    expect((await api.planReindex('id1', { quantization: 'int8' })).kind).toBe('reencode');
+    expect((await api.reindexCollection('id1', { chunk_size: 128 })).type).toBe('reindex');
     expect(seen).toEqual([
       ['id1', { name: 'B' }],
       ['id1', 3],
       [{ model: 'm', variant: 'int8' }],
+      ['id1', { quantization: 'int8' }],
+      ['id1', { chunk_size: 128 }],
     ]);
   });
 
@@ -325,6 +337,8 @@ describe('HTTP transport: operations and documents', () => {
     await api.pauseOperation('op-1');
     await api.resumeOperation('op-1');
     await api.retryDocuments('c1', {});
+    await api.planReindex('c1', {});
+    await api.reindexCollection('c1', {});
     expect(await api.listDocuments('c1', { status: 'failed', limit: 100, offset: 200 })).toEqual([]);
     await api.listDocuments('c1', { status: '', limit: 100, offset: 0 });
     expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
@@ -335,6 +349,8 @@ describe('HTTP transport: operations and documents', () => {
       'POST /api/v1/operations/op-1/pause',
       'POST /api/v1/operations/op-1/resume',
       'POST /api/v1/collections/c1/retry',
+      'POST /api/v1/collections/c1/reindex/plan',
+      'POST /api/v1/collections/c1/reindex',
       'GET /api/v1/collections/c1/documents?status=failed&limit=100&offset=200',
       'GET /api/v1/collections/c1/documents?status=&limit=100&offset=0',
     ]);

@@ -23,6 +23,8 @@ import type {
   Settings,
   InstallModelRequest,
   RetryRequest,
+  ReindexPlan,
+  ReindexRequest,
 } from './types';
 
 /** The topics the UI listens to. */
@@ -59,6 +61,13 @@ export interface Api {
   resumeOperation(id: string): Promise<Operation>;
   /** Queues failed documents (all, or the given ids) to be indexed again. */
   retryDocuments(collectionId: string, req: RetryRequest): Promise<Operation>;
+  /** Says what a reindex with these settings would recompute; changes nothing. */
+  planReindex(collectionId: string, req: ReindexRequest): Promise<ReindexPlan>;
+  /**
+   * Queues a reindex; the collection keeps answering searches with its
+   * current index until the new one is complete.
+   */
+  reindexCollection(collectionId: string, req: ReindexRequest): Promise<Operation>;
   listDocuments(collectionId: string, req: ListDocumentsRequest): Promise<DocumentInfo[]>;
   /** Opens the native folder picker; '' when cancelled. Desktop only. */
   pickDirectory(): Promise<string>;
@@ -418,6 +427,8 @@ export function createHttpApi(
     pauseOperation: (id) => call('POST', `/operations/${seg(id)}/pause`, {}),
     resumeOperation: (id) => call('POST', `/operations/${seg(id)}/resume`, {}),
     retryDocuments: (cid, req) => call('POST', `/collections/${seg(cid)}/retry`, req),
+    planReindex: (cid, req) => call('POST', `/collections/${seg(cid)}/reindex/plan`, req),
+    reindexCollection: (cid, req) => call('POST', `/collections/${seg(cid)}/reindex`, req),
     listDocuments: (cid, req) => {
       const q = new URLSearchParams({ status: req.status, limit: String(req.limit), offset: String(req.offset) });
       return call<DocumentInfo[] | null>('GET', `/collections/${seg(cid)}/documents?${q}`).then((v) => v ?? []);
@@ -459,6 +470,8 @@ export interface WailsBindings {
   PauseOperation?(id: string): Promise<unknown>;
   ResumeOperation?(id: string): Promise<unknown>;
   RetryDocuments?(collectionId: string, req: RetryRequest): Promise<unknown>;
+  PlanReindex?(collectionId: string, req: ReindexRequest): Promise<unknown>;
+  ReindexCollection?(collectionId: string, req: ReindexRequest): Promise<unknown>;
   ListDocuments(collectionId: string, req: ListDocumentsRequest): Promise<unknown>;
   PickDirectory(): Promise<unknown>;
   // Optional until every build generates them. The generated search.Request
@@ -507,6 +520,9 @@ export function createDesktopApi(b: WailsBindings, rt?: WailsRuntime): Api {
     pauseOperation: (id) => w(() => (b.PauseOperation ? b.PauseOperation(id) : missing('PauseOperation'))),
     resumeOperation: (id) => w(() => (b.ResumeOperation ? b.ResumeOperation(id) : missing('ResumeOperation'))),
     retryDocuments: (cid, req) => w(() => (b.RetryDocuments ? b.RetryDocuments(cid, req) : missing('RetryDocuments'))),
+    planReindex: (cid, req) => w(() => (b.PlanReindex ? b.PlanReindex(cid, req) : missing('PlanReindex'))),
+    reindexCollection: (cid, req) =>
+      w(() => (b.ReindexCollection ? b.ReindexCollection(cid, req) : missing('ReindexCollection'))),
     listDocuments: (cid, req) => list(() => b.ListDocuments(cid, req)),
     pickDirectory: () => w<unknown>(() => b.PickDirectory()).then((v) => (typeof v === 'string' ? v : '')),
     search: (req) => w<SearchResponse>(() => (b.Search ? b.Search(req as never) : missing('Search'))).then(normalizeSearch),

@@ -8,6 +8,13 @@ export const NAME_MAX = 128;
 export const DESCRIPTION_MAX = 2000;
 export const MIN_CHUNK_SIZE = 32;
 
+/** What each vector precision trades, in a few words. */
+export const QUANT_HINTS: Record<string, string> = {
+  float32: 'exact, largest',
+  float16: 'half the size, near-exact',
+  int8: 'a quarter of the size, slightly less exact',
+};
+
 export interface CollectionDraft {
   name: string;
   description: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { operationActionHandlers } from './operationActions';
-import { doc, fakeApi, operation } from '../test/fixtures';
+import { collection, doc, fakeApi, operation } from '../test/fixtures';
 import type { Progress } from './types';
 
 function setup() {
@@ -54,5 +54,28 @@ describe('operation actions', () => {
     await h.retry('c1', ['d2']);
     expect(api.calls).toContain('retry c1 d2');
     expect(said.at(-1)).toMatch(/^success/);
+  });
+
+  it('rescans, showing the queued operation and re-reading the list', async () => {
+    const { api, h, shown, reloaded } = setup();
+    await h.rescan('c1');
+    expect(api.calls).toContain('rescan c1');
+    expect(shown.at(-1)).toMatchObject({ collection_id: 'c1', type: 'append', status: 'pending' });
+    expect(reloaded).toEqual(['c1']);
+  });
+
+  it('plans and queues a reindex; refusals reach the caller, not a toast', async () => {
+    const { api, h, shown, reloaded, said } = setup();
+    api.collections = [collection({ id: 'c1', vector_count: 9 })];
+    const p = await h.planReindex('c1', { quantization: 'int8' });
+    expect(p.kind).toBe('reencode');
+    expect(p.summary).toMatch(/no model runs/);
+    await h.reindex('c1', { quantization: 'int8' });
+    expect(api.calls).toContain('reindex c1 {"quantization":"int8"}');
+    expect(shown.at(-1)).toMatchObject({ collection_id: 'c1', type: 'reindex', status: 'pending' });
+    expect(reloaded).toEqual(['c1']);
+    expect(said.at(-1)).toMatch(/^success Reindex queued/);
+    await expect(h.reindex('c1', {})).rejects.toMatchObject({ message: expect.stringMatching(/^Nothing to change/) });
+    expect(said.filter((x) => x.startsWith('error'))).toEqual([]);
   });
 });

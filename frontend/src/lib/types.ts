@@ -186,6 +186,33 @@ export interface DocumentInfo {
   paths: number;
 }
 
+/** A collection built anew with other settings; fields left out keep the collection's. */
+export interface ReindexRequest {
+  model?: string;
+  quantization?: Quantization;
+  chunk_size?: number;
+  chunk_overlap?: number;
+}
+
+/** What a reindex would recompute and roughly how long it takes; nothing is queued. */
+export interface ReindexPlan {
+  /** reencode: stored vectors re-encoded, no model runs; reembed: stored chunks embedded again; rechunk: stored text cut anew and embedded. */
+  kind: 'reencode' | 'reembed' | 'rechunk' | string;
+  model: string;
+  quantization: Quantization;
+  chunk_size: number;
+  chunk_overlap: number;
+  documents: number;
+  chunks: number;
+  /** False when no model runs at all. */
+  model_calls: boolean;
+  /** False when the model is downloaded first. */
+  model_installed: boolean;
+  estimated_seconds: number;
+  /** What will be recomputed and about how long, in sentences. */
+  summary: string;
+}
+
 /** Which failed documents to retry; none named retries them all. */
 export interface RetryRequest {
   document_ids?: string[];

@@ -13,6 +13,8 @@ import type {
   Operation,
   Passage,
   Progress,
+  ReindexPlan,
+  ReindexRequest,
   SearchRequest,
   SearchResponse,
   SearchResult,
@@ -369,6 +371,17 @@ export function fakeApi(
       api.operations.unshift(op);
       return op;
     },
+    async planReindex(cid, req) {
+      api.calls.push(`plan ${cid} ${JSON.stringify(req)}`);
+      return fakePlan(api.collections, cid, req);
+    },
+    async reindexCollection(cid, req) {
+      api.calls.push(`reindex ${cid} ${JSON.stringify(req)}`);
+      fakePlan(api.collections, cid, req);
+      const op = operation({ id: `op-${++n}`, collection_id: cid, type: 'reindex', status: 'pending', started_at: null, completed_at: null });
+      api.operations.unshift(op);
+      return op;
+    },
     async listDocuments(cid, req) {
       api.calls.push(`documents ${cid} ${req.status || 'all'} ${req.limit} ${req.offset}`);
       return api.documents.filter((d) => !req.status || d.status === req.status).slice(req.offset, req.offset + req.limit);
@@ -393,4 +406,38 @@ export function fakeApi(
     };
   }
   return api;
+}
+
+/** What the server would plan for a reindex, roughly, with its refusals. */
+export function fakePlan(collections: Collection[], cid: string, req: ReindexRequest): ReindexPlan {
+  const c = collections.find((x) => x.id === cid);
+  if (!c) throw new ApiError('not_found', `Not found: collection ${cid}.`);
+  const t = {
+    model: req.model ?? c.model,
+    quantization: req.quantization ?? c.quantization,
+    chunk_size: req.chunk_size ?? c.chunk_size,
+    chunk_overlap: req.chunk_overlap ?? c.chunk_overlap,
+  };
+  if (t.chunk_size < 32) throw new ApiError('invalid_argument', 'Chunk size must be between 32 and 256 tokens for MiniLM L6 v2.', 'chunk_size');
+  if (t.model === c.model && t.quantization === c.quantization && t.chunk_size === c.chunk_size && t.chunk_overlap === c.chunk_overlap) {
+    throw new ApiError('invalid_argument', `Nothing to change: ${c.name} already uses these settings.`);
+  }
+  const rechunk = t.chunk_size !== c.chunk_size || t.chunk_overlap !== c.chunk_overlap;
+  const kind = rechunk ? 'rechunk' : t.model !== c.model || t.quantization === 'float32' ? 'reembed' : 'reencode';
+  const summary =
+    kind === 'reencode'
+      ? `Re-encodes the ${c.vector_count} stored vectors as ${t.quantization}: no model runs and no file is opened. About 1 s.`
+      : kind === 'rechunk'
+        ? `Cuts the stored text of ${c.document_count} documents into chunks of ${t.chunk_size} tokens (${t.chunk_overlap} overlap). About 5 s.`
+        : `Embeds the ${c.vector_count} stored chunks of ${c.document_count} documents again. About 5 s.`;
+  return {
+    kind,
+    ...t,
+    documents: c.document_count,
+    chunks: c.vector_count,
+    model_calls: kind !== 'reencode',
+    model_installed: true,
+    estimated_seconds: kind === 'reencode' ? 1 : 5,
+    summary,
+  };
 }
