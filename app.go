@@ -165,6 +165,26 @@ func (a *App) RetryDocuments(collectionID string, req service.RetryRequest) (ser
 	return a.svc.RetryDocuments(a.ctx, collectionID, req)
 }
 
+// DownloadModel starts or resumes a model's download in the background.
+func (a *App) DownloadModel(name string) (service.ModelInfo, error) {
+	return a.svc.DownloadModel(a.ctx, name)
+}
+
+// PauseModelDownload pauses a model's download, keeping what it fetched.
+func (a *App) PauseModelDownload(name string) (service.ModelInfo, error) {
+	return a.svc.PauseModelDownload(a.ctx, name)
+}
+
+// CancelModelDownload stops a model's download and removes what it fetched.
+func (a *App) CancelModelDownload(name string) (service.ModelInfo, error) {
+	return a.svc.CancelModelDownload(a.ctx, name)
+}
+
+// DeleteModel removes a model no collection uses.
+func (a *App) DeleteModel(name string) (service.ModelInfo, error) {
+	return a.svc.DeleteModel(a.ctx, name)
+}
+
 // PlanReindex says what a reindex with other settings would recompute.
 func (a *App) PlanReindex(collectionID string, req service.ReindexRequest) (service.ReindexPlan, error) {
 	return a.svc.PlanReindex(a.ctx, collectionID, req)

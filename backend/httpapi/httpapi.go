@@ -4,6 +4,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,6 +53,10 @@ func New(svc *service.Service, ui fs.FS, logger *slog.Logger) *Handler {
 		r.Get("/models", h.listModels)
 		r.Post("/models/import", h.importModel)
 		r.Post("/models/install", h.installModel)
+		r.Post("/models/{name}/download", h.modelAction((*service.Service).DownloadModel, http.StatusAccepted))
+		r.Post("/models/{name}/download/pause", h.modelAction((*service.Service).PauseModelDownload, http.StatusOK))
+		r.Post("/models/{name}/download/cancel", h.modelAction((*service.Service).CancelModelDownload, http.StatusOK))
+		r.Delete("/models/{name}", h.modelAction((*service.Service).DeleteModel, http.StatusOK))
 		r.Get("/collections", h.listCollections)
 		r.Post("/collections", h.createCollection)
 		r.Get("/collections/{id}", h.getCollection)
@@ -94,6 +99,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.Serv
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
 	st, err := h.svc.Status(r.Context())
 	h.reply(w, http.StatusOK, st, err)
+}
+
+// modelAction runs one of the service's per-model actions.
+func (h *Handler) modelAction(act func(*service.Service, context.Context, string) (service.ModelInfo, error), status int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		info, err := act(h.svc, r.Context(), chi.URLParam(r, "name"))
+		h.reply(w, status, info, err)
+	}
 }
 
 func (h *Handler) integrity(w http.ResponseWriter, r *http.Request) {

@@ -173,6 +173,9 @@ func (m *Manager) waitForModel(ctx context.Context, model string, c *counters) (
 			return nil, err
 		}
 		st := m.cfg.Embedders.State(model)
+		if st.State == modelpool.Paused {
+			return nil, fmt.Errorf("the download of %s is paused: resume it on the Models page, then reindex again", displayName(model))
+		}
 		if st.State == modelpool.Failed && asked {
 			return nil, fmt.Errorf("%s is not installed and could not be downloaded: %s", displayName(model), st.Error)
 		}

@@ -106,6 +106,8 @@ func waitingText(model string, st modelpool.State) string {
 	switch st.State {
 	case modelpool.Downloading:
 		return fmt.Sprintf("semantic search waiting for %s (downloading %.0f %%)", name, st.Percent)
+	case modelpool.Paused:
+		return fmt.Sprintf("semantic search waiting for %s (download paused at %.0f %%)", name, st.Percent)
 	case modelpool.Failed:
 		return fmt.Sprintf("semantic search waiting for %s: %s", name, st.Error)
 	}

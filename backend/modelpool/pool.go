@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -71,11 +72,19 @@ type download struct {
 	at       time.Time
 	progress models.Progress
 	percent  float64
+	cancel   context.CancelCauseFunc
 }
+
+// Why a download stopped on a person's request.
+var (
+	errDownloadPaused    = errors.New("download paused")
+	errDownloadCancelled = errors.New("download cancelled")
+)
 
 // Model states, as State reports them.
 const (
 	Ready        = "ready"
+	Paused       = "paused"
 	Installed    = "installed"
 	NotInstalled = "not_installed"
 	Downloading  = "downloading"
@@ -210,6 +219,8 @@ func (e *Pool) missing(m models.Model) error {
 	switch st.State {
 	case Downloading:
 		return fmt.Errorf("%w: %s is downloading (%.0f %%)", ErrMissing, m.DisplayName, st.Percent)
+	case Paused:
+		return fmt.Errorf("%w: the download of %s is paused (%.0f %%): resume it on the Models page", ErrMissing, m.DisplayName, st.Percent)
 	case Failed:
 		return fmt.Errorf("%w: %s could not be downloaded: %s", ErrMissing, m.DisplayName, st.Error)
 	}
@@ -229,6 +240,8 @@ func (e *Pool) State(name string) State {
 		st.State = Ready
 	case ent != nil && ent.dl != nil && !closed(ent.dl.done):
 		st.State, st.Percent = Downloading, ent.dl.percent
+	case ent != nil && ent.dl != nil && errors.Is(ent.dl.err, errDownloadPaused):
+		st.State, st.Percent = Paused, ent.dl.percent
 	case ent != nil && ent.loadErr != nil:
 		st.State, st.Error = Failed, ent.loadErr.Error()
 	}
@@ -296,21 +309,132 @@ func (e *Pool) Request(name string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	ent := e.entry(name)
-	if d := ent.dl; d != nil && (!closed(d.done) || (d.err != nil && time.Since(d.at) < e.RetryAfter)) {
+	if d := ent.dl; d != nil && (!closed(d.done) || errors.Is(d.err, errDownloadPaused) ||
+		(d.err != nil && time.Since(d.at) < e.RetryAfter)) {
+		// Running, paused by the person, or failed recently.
 		return
 	}
 	e.startDownload(m, ent, "")
 }
 
+// Download starts (or resumes) a model's download in the background on a
+// person's request: a paused download or a recent failure does not hold
+// it back. It returns at once.
+func (e *Pool) Download(name, variant string) error {
+	m, ok := models.Lookup(name)
+	if !ok {
+		return fmt.Errorf("model %q is not registered", name)
+	}
+	if m.Kind == models.KindStatic {
+		return fmt.Errorf("%w: %s cannot be downloaded: import it from a folder", ErrMissing, m.DisplayName)
+	}
+	if e.Installed(name) {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ent := e.entry(name)
+	if d := ent.dl; d != nil && !closed(d.done) {
+		return nil
+	}
+	ent.loadErr = nil
+	e.startDownload(m, ent, variant)
+	return nil
+}
+
+// PauseDownload stops a running download, keeping what it fetched: the
+// next Download resumes it. Indexing does not restart a paused download.
+func (e *Pool) PauseDownload(name string) bool { return e.stopDownload(name, errDownloadPaused) }
+
+// CancelDownload stops a running or paused download and removes what it
+// fetched.
+func (e *Pool) CancelDownload(name string) bool {
+	stopped := e.stopDownload(name, errDownloadCancelled)
+	e.mu.Lock()
+	ent := e.entries[name]
+	paused := ent != nil && ent.dl != nil && errors.Is(ent.dl.err, errDownloadPaused)
+	if paused {
+		ent.dl = nil
+	}
+	e.mu.Unlock()
+	if (stopped || paused) && !e.Installed(name) {
+		_ = os.RemoveAll(e.Dir(name))
+	}
+	return stopped || paused
+}
+
+// stopDownload cancels a running download with cause and waits for it.
+func (e *Pool) stopDownload(name string, cause error) bool {
+	e.mu.Lock()
+	ent := e.entries[name]
+	if ent == nil || ent.dl == nil || closed(ent.dl.done) {
+		e.mu.Unlock()
+		return false
+	}
+	d := ent.dl
+	e.mu.Unlock()
+	d.cancel(cause)
+	<-d.done
+	if errors.Is(cause, errDownloadCancelled) {
+		e.mu.Lock()
+		if ent.dl == d {
+			ent.dl = nil
+		}
+		e.mu.Unlock()
+	}
+	return true
+}
+
+// Remove closes a model and deletes its files; the caller makes sure no
+// collection uses it.
+func (e *Pool) Remove(name string) error {
+	e.CancelDownload(name)
+	e.mu.Lock()
+	ent := e.entries[name]
+	var svc *embedder.Service
+	if ent != nil {
+		svc, ent.svc, ent.loadErr = ent.svc, nil, nil
+	}
+	e.mu.Unlock()
+	if svc != nil {
+		if err := svc.Close(); err != nil {
+			e.log.Warn("close removed model", "model", name, "err", err)
+		}
+	}
+	if err := os.RemoveAll(e.Dir(name)); err != nil {
+		return fmt.Errorf("remove model %s: %w", name, err)
+	}
+	return nil
+}
+
+// DiskSize is how many bytes a model's folder holds.
+func (e *Pool) DiskSize(name string) int64 {
+	var n int64
+	_ = filepath.WalkDir(e.Dir(name), func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
 // startDownload runs m's download in the background; e.mu is held.
 func (e *Pool) startDownload(m models.Model, ent *modelEntry, variant string) *download {
-	d := &download{done: make(chan struct{})}
+	ctx, cancel := context.WithCancelCause(e.ctx)
+	d := &download{done: make(chan struct{}), cancel: cancel}
+	if prev := ent.dl; prev != nil {
+		d.percent = prev.percent // a resumed download starts where it was
+	}
 	ent.dl = d
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
 		e.log.Info("downloading model", "model", m.Name, "variant", variant)
-		_, err := e.downloader.Download(e.ctx, m, variant, e.Dir(m.Name), func(p models.Progress) {
+		defer cancel(nil)
+		_, err := e.downloader.Download(ctx, m, variant, e.Dir(m.Name), func(p models.Progress) {
 			e.mu.Lock()
 			d.progress = p
 			if p.Files > 0 {
@@ -325,6 +449,9 @@ func (e *Pool) startDownload(m models.Model, ent *modelEntry, variant string) *d
 				e.OnDownload(p)
 			}
 		})
+		if cause := context.Cause(ctx); err != nil && (errors.Is(cause, errDownloadPaused) || errors.Is(cause, errDownloadCancelled)) {
+			err = cause
+		}
 		e.mu.Lock()
 		d.err, d.at = err, time.Now()
 		if err == nil {
@@ -332,6 +459,10 @@ func (e *Pool) startDownload(m models.Model, ent *modelEntry, variant string) *d
 		}
 		close(d.done)
 		e.mu.Unlock()
+		if errors.Is(err, errDownloadPaused) || errors.Is(err, errDownloadCancelled) {
+			e.log.Info("model download stopped", "model", m.Name, "why", err)
+			return
+		}
 		if err != nil {
 			if e.ctx.Err() == nil {
 				e.log.Warn("model download failed", "model", m.Name, "err", err)

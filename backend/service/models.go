@@ -5,10 +5,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/quarry-search/quarry/backend/apperr"
+	"github.com/quarry-search/quarry/backend/modelpool"
 	"github.com/quarry-search/quarry/backend/models"
+	"github.com/quarry-search/quarry/backend/store"
 )
 
 // ModelInfo is what clients see of a registered model.
@@ -31,10 +34,27 @@ type ModelInfo struct {
 	Unavailable string `json:"unavailable,omitempty"`
 	// Installed reports that the model's files are on this machine.
 	Installed bool `json:"installed"`
+	// State is where the model stands: ready (loaded), installed,
+	// not_installed, downloading, paused or failed.
+	State           string  `json:"state,omitempty"`
+	DownloadPercent float64 `json:"download_percent,omitempty"`
+	Error           string  `json:"error,omitempty"`
+	// SizeBytes is what its files take on disk.
+	SizeBytes int64 `json:"size_bytes"`
+	// Device is what it runs on once loaded (CPU, CUDA…).
+	Device string `json:"device,omitempty"`
+	// Collections use the model: it cannot be deleted while any does.
+	Collections []ModelUse `json:"collections"`
+}
+
+// ModelUse names a collection that uses a model.
+type ModelUse struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
 }
 
 func modelInfo(m models.Model, installed bool) ModelInfo {
-	return ModelInfo{
+	return ModelInfo{Collections: []ModelUse{},
 		Name: m.Name, ShortName: m.ShortName, DisplayName: m.DisplayName, Description: m.Description,
 		Kind: string(m.Kind), Dims: m.Dims, MaxSeqLen: m.MaxSeqLen, DefaultChunkSize: m.DefaultChunkSize,
 		DefaultChunkOverlap: m.DefaultChunkOverlap, Default: m.Default, Languages: m.Languages, License: m.License,
@@ -44,13 +64,156 @@ func modelInfo(m models.Model, installed bool) ModelInfo {
 
 // ListModels returns the registered models: embedding models, which
 // collections use, and rerankers (kind "reranker"), which searches may use.
-func (s *Service) ListModels(context.Context) ([]ModelInfo, error) {
+func (s *Service) ListModels(ctx context.Context) ([]ModelInfo, error) {
+	uses, err := s.modelUses(ctx)
+	if err != nil {
+		return nil, err
+	}
 	list := models.List()
 	out := make([]ModelInfo, len(list))
 	for i, m := range list {
-		out[i] = modelInfo(m, s.models != nil && s.models.Installed(m.Name))
+		out[i] = s.describeModel(m, uses)
 	}
 	return out, nil
+}
+
+// modelUses lists, by model, the collections that use it (a reindex's
+// target included).
+func (s *Service) modelUses(ctx context.Context) (map[string][]ModelUse, error) {
+	cols, err := s.store.ListCollections(ctx)
+	if err != nil {
+		return nil, s.internal("list models", err)
+	}
+	out := map[string][]ModelUse{}
+	for _, c := range cols {
+		out[c.ModelName] = append(out[c.ModelName], ModelUse{ID: c.ID, Name: c.Name})
+	}
+	ops, err := s.store.ListOperations(ctx, "", 200)
+	if err != nil {
+		return nil, s.internal("list models", err)
+	}
+	for _, o := range ops {
+		if o.Type == store.OpReindex && o.Config.Reindex != nil && (o.Status == store.OpPending || o.Status == store.OpProcessing || o.Status == store.OpPaused) {
+			if !slices.ContainsFunc(out[o.Config.Reindex.Model], func(u ModelUse) bool { return u.ID == o.CollectionID }) {
+				name := o.CollectionID
+				for _, c := range cols {
+					if c.ID == o.CollectionID {
+						name = c.Name
+					}
+				}
+				out[o.Config.Reindex.Model] = append(out[o.Config.Reindex.Model], ModelUse{ID: o.CollectionID, Name: name + " (reindexing to it)"})
+			}
+		}
+	}
+	return out, nil
+}
+
+// describeModel is a model as the Models page shows it.
+func (s *Service) describeModel(m models.Model, uses map[string][]ModelUse) ModelInfo {
+	info := modelInfo(m, false)
+	if u := uses[m.Name]; u != nil {
+		info.Collections = u
+	}
+	if s.models == nil {
+		return info
+	}
+	info.Installed = s.models.Installed(m.Name)
+	st := s.models.State(m.Name)
+	info.State, info.DownloadPercent, info.Error = st.State, st.Percent, st.Error
+	if info.Installed {
+		info.SizeBytes = s.models.DiskSize(m.Name)
+	}
+	for _, e := range s.models.Infos() {
+		if e.Model == m.Name {
+			info.Device = e.Device
+		}
+	}
+	return info
+}
+
+// ModelAction names a model to download, pause, cancel or delete.
+func (s *Service) model(ctx context.Context, name string) (models.Model, ModelInfo, error) {
+	m, err := s.installable(name)
+	if err != nil {
+		return models.Model{}, ModelInfo{}, err
+	}
+	uses, err := s.modelUses(ctx)
+	if err != nil {
+		return models.Model{}, ModelInfo{}, err
+	}
+	return m, s.describeModel(m, uses), nil
+}
+
+// DownloadModel starts (or resumes) a model's download in the background;
+// progress arrives on the model:download event and in ListModels.
+func (s *Service) DownloadModel(ctx context.Context, name string) (ModelInfo, error) {
+	m, _, err := s.model(ctx, name)
+	if err != nil {
+		return ModelInfo{}, err
+	}
+	if !m.Runnable() {
+		return ModelInfo{}, apperr.Field(apperr.ModelUnavailable, "model", "%s cannot be used yet: %s", m.DisplayName, m.Unavailable)
+	}
+	if m.Kind == models.KindStatic {
+		return ModelInfo{}, apperr.Field(apperr.InvalidArgument, "model",
+			"%s is not downloaded by Quarry: import it from a folder that holds its files.", m.DisplayName)
+	}
+	if err := s.models.Download(m.Name, ""); err != nil {
+		return ModelInfo{}, apperr.Wrap(err, apperr.Unavailable, "%v", err)
+	}
+	s.logger.Info("model download requested", "model", m.Name)
+	_, info, err := s.model(ctx, name)
+	return info, err
+}
+
+// PauseModelDownload pauses a running download, keeping what it fetched.
+func (s *Service) PauseModelDownload(ctx context.Context, name string) (ModelInfo, error) {
+	if _, _, err := s.model(ctx, name); err != nil {
+		return ModelInfo{}, err
+	}
+	if !s.models.PauseDownload(name) {
+		return ModelInfo{}, apperr.New(apperr.Conflict, "%s is not downloading.", name)
+	}
+	_, info, err := s.model(ctx, name)
+	return info, err
+}
+
+// CancelModelDownload stops a download and removes what it fetched.
+func (s *Service) CancelModelDownload(ctx context.Context, name string) (ModelInfo, error) {
+	if _, _, err := s.model(ctx, name); err != nil {
+		return ModelInfo{}, err
+	}
+	if !s.models.CancelDownload(name) {
+		return ModelInfo{}, apperr.New(apperr.Conflict, "%s is not downloading.", name)
+	}
+	_, info, err := s.model(ctx, name)
+	return info, err
+}
+
+// DeleteModel removes an installed model's files; it is refused while a
+// collection uses the model.
+func (s *Service) DeleteModel(ctx context.Context, name string) (ModelInfo, error) {
+	m, info, err := s.model(ctx, name)
+	if err != nil {
+		return ModelInfo{}, err
+	}
+	if len(info.Collections) > 0 {
+		names := make([]string, len(info.Collections))
+		for i, u := range info.Collections {
+			names[i] = u.Name
+		}
+		return ModelInfo{}, apperr.New(apperr.Conflict, "%s is used by %s: delete those collections, or reindex them with another model, first.",
+			m.DisplayName, strings.Join(names, ", "))
+	}
+	if !info.Installed && info.State != modelpool.Paused && info.State != modelpool.Downloading {
+		return ModelInfo{}, apperr.New(apperr.NotFound, "%s is not installed.", m.DisplayName)
+	}
+	if err := s.models.Remove(m.Name); err != nil {
+		return ModelInfo{}, s.internal("delete model", err)
+	}
+	s.logger.Info("model deleted", "model", m.Name)
+	_, info, err = s.model(ctx, name)
+	return info, err
 }
 
 // ImportModelRequest installs a model from folders already on this

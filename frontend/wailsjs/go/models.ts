@@ -553,6 +553,20 @@ export namespace service {
 	        this.offset = source["offset"];
 	    }
 	}
+	export class ModelUse {
+	    id: string;
+	    name: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ModelUse(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	    }
+	}
 	export class ModelInfo {
 	    name: string;
 	    short_name: string;
@@ -570,6 +584,12 @@ export namespace service {
 	    revision?: string;
 	    unavailable?: string;
 	    installed: boolean;
+	    state?: string;
+	    download_percent?: number;
+	    error?: string;
+	    size_bytes: number;
+	    device?: string;
+	    collections: ModelUse[];
 	
 	    static createFrom(source: any = {}) {
 	        return new ModelInfo(source);
@@ -593,8 +613,33 @@ export namespace service {
 	        this.revision = source["revision"];
 	        this.unavailable = source["unavailable"];
 	        this.installed = source["installed"];
+	        this.state = source["state"];
+	        this.download_percent = source["download_percent"];
+	        this.error = source["error"];
+	        this.size_bytes = source["size_bytes"];
+	        this.device = source["device"];
+	        this.collections = this.convertValues(source["collections"], ModelUse);
 	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
+	
 	export class OpenDocumentRequest {
 	    document_id: string;
 	    page?: number;

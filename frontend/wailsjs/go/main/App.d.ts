@@ -5,11 +5,17 @@ import {search} from '../models';
 
 export function AddSource(arg1:string,arg2:service.AddSourceRequest):Promise<service.Source>;
 
+export function CancelModelDownload(arg1:string):Promise<service.ModelInfo>;
+
 export function CancelOperation(arg1:string):Promise<service.Operation>;
 
 export function CreateCollection(arg1:service.CreateCollectionRequest):Promise<service.Collection>;
 
 export function DeleteCollection(arg1:string):Promise<service.Operation>;
+
+export function DeleteModel(arg1:string):Promise<service.ModelInfo>;
+
+export function DownloadModel(arg1:string):Promise<service.ModelInfo>;
 
 export function GetCollection(arg1:string):Promise<service.Collection>;
 
@@ -32,6 +38,8 @@ export function ListOperations(arg1:string):Promise<Array<service.Operation>>;
 export function ListSources(arg1:string):Promise<Array<service.Source>>;
 
 export function OpenDocument(arg1:service.OpenDocumentRequest):Promise<service.OpenDocumentResult>;
+
+export function PauseModelDownload(arg1:string):Promise<service.ModelInfo>;
 
 export function PauseOperation(arg1:string):Promise<service.Operation>;
 

@@ -6,6 +6,10 @@ export function AddSource(arg1, arg2) {
   return window['go']['main']['App']['AddSource'](arg1, arg2);
 }
 
+export function CancelModelDownload(arg1) {
+  return window['go']['main']['App']['CancelModelDownload'](arg1);
+}
+
 export function CancelOperation(arg1) {
   return window['go']['main']['App']['CancelOperation'](arg1);
 }
@@ -16,6 +20,14 @@ export function CreateCollection(arg1) {
 
 export function DeleteCollection(arg1) {
   return window['go']['main']['App']['DeleteCollection'](arg1);
+}
+
+export function DeleteModel(arg1) {
+  return window['go']['main']['App']['DeleteModel'](arg1);
+}
+
+export function DownloadModel(arg1) {
+  return window['go']['main']['App']['DownloadModel'](arg1);
 }
 
 export function GetCollection(arg1) {
@@ -60,6 +72,10 @@ export function ListSources(arg1) {
 
 export function OpenDocument(arg1) {
   return window['go']['main']['App']['OpenDocument'](arg1);
+}
+
+export function PauseModelDownload(arg1) {
+  return window['go']['main']['App']['PauseModelDownload'](arg1);
 }
 
 export function PauseOperation(arg1) {
