@@ -91,7 +91,7 @@ func Run(ctx context.Context, args []string, stdout io.Writer) int {
 	fs.StringVar(&o.format, "format", "both", "output: text, json or both")
 	fs.StringVar(&o.jsonPath, "json", "", "also write the JSON report to this `file`")
 	fs.StringVar(&o.fusion, "fusion", search.DefaultFusion.Method, "hybrid fusion: convex, minmax or rrf")
-	fs.Float64Var(&o.weight, "weight", search.DefaultFusion.Weight, "hybrid fusion: the semantic side's weight, 0–1")
+	fs.Float64Var(&o.weight, "weight", -1, "hybrid fusion: the semantic side's weight, 0–1 (default: the model's own, as the app uses it)")
 	fs.StringVar(&o.sweep, "sweep", "", "comma-separated semantic weights to score hybrid search with (tuning)")
 	fs.IntVar(&o.maxQueries, "max-queries", 0, "score only the first `n` queries (0: all)")
 	fs.StringVar(&o.rerankerDir, "reranker-dir", "", "also score hybrid search reranked by the cross-encoder whose files are in this `folder`")
@@ -273,6 +273,9 @@ func run(ctx context.Context, o options, log *slog.Logger) (Report, error) {
 
 	queries := queryIDs(ds, o.maxQueries)
 	emb := single{name: m.Name, svc: svc}
+	if o.weight < 0 {
+		o.weight = m.HybridFusion().Weight
+	}
 	f := search.Fusion{Method: o.fusion, Weight: o.weight}
 	rep.Fusion = f
 	opts := search.Options{Store: st, Index: vec, Embedders: emb, Fusion: &f, Logger: log}

@@ -76,8 +76,11 @@ type Engine struct {
 	emb    Embedders
 	rr     Rerankers
 	fusion Fusion
-	an     *Analyzer
-	log    *slog.Logger
+	// fixedFusion applies fusion to every collection instead of each
+	// model's own weight.
+	fixedFusion bool
+	an          *Analyzer
+	log         *slog.Logger
 
 	mu      sync.Mutex
 	indexes map[string]*kwEntry
@@ -100,12 +103,12 @@ func New(o Options) *Engine {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	f := DefaultFusion
+	f, fixed := DefaultFusion, false
 	if o.Fusion != nil {
-		f = *o.Fusion
+		f, fixed = *o.Fusion, true
 	}
 	return &Engine{
-		st: o.Store, vec: o.Index, emb: o.Embedders, rr: o.Rerankers, fusion: f, an: NewAnalyzer(),
+		st: o.Store, vec: o.Index, emb: o.Embedders, rr: o.Rerankers, fusion: f, fixedFusion: fixed, an: NewAnalyzer(),
 		log:     o.Logger.With("component", "search"),
 		indexes: map[string]*kwEntry{}, floors: map[string]float64{}, running: map[string]*inflight{},
 	}
@@ -466,8 +469,22 @@ func (e *Engine) searchCollection(ctx context.Context, c store.Collection, req R
 			return nil, nil, "", err
 		}
 	}
-	e.fusion.fuse(mode, cs)
+	e.fusionFor(c).fuse(mode, cs)
 	return group(c.ID, mode, cs, req), cov, warn, nil
+}
+
+// fusionFor is how hybrid search blends a collection's two rankings: the
+// engine's fixed fusion when it was given one (quarry eval), otherwise
+// the collection's model's own weight.
+func (e *Engine) fusionFor(c store.Collection) Fusion {
+	if e.fixedFusion {
+		return e.fusion
+	}
+	f := e.fusion
+	if m, ok := models.Lookup(c.ModelName); ok {
+		f.Weight = m.HybridFusion().Weight
+	}
+	return f
 }
 
 // coverage fills in how much of a collection semantic search sees and

@@ -3,6 +3,8 @@ package search
 import (
 	"math"
 	"slices"
+
+	"github.com/quarry-search/quarry/backend/models"
 )
 
 // Fusion methods.
@@ -25,9 +27,10 @@ type Fusion struct {
 	RRFK float64 `json:"rrf_k,omitempty"`
 }
 
-// DefaultFusion is the blend tuned on NFCorpus's dev qrels with the GloVe
-// static model; docs/BENCHMARKS.md has the sweep behind it.
-var DefaultFusion = Fusion{Method: FuseConvex, Weight: 0.1}
+// DefaultFusion is the method hybrid search uses; the weight is each
+// collection's model's own (models.Model.HybridFusion, with its evidence),
+// this one only where no model is known.
+var DefaultFusion = Fusion{Method: FuseConvex, Weight: models.DefaultHybridWeight}
 
 // candidate is one chunk considered for a query.
 type candidate struct {

@@ -1,6 +1,9 @@
 package search
 
 import (
+	"github.com/quarry-search/quarry/backend/models"
+	"github.com/quarry-search/quarry/backend/store"
+
 	"math"
 	"testing"
 	"unicode/utf16"
@@ -117,5 +120,28 @@ func TestSnippetWindow(t *testing.T) {
 	}
 	if got := string([]rune(s.Text)[s.Highlights[0].Start:s.Highlights[0].End]); got != "needle" {
 		t.Errorf("highlight = %q, want needle", got)
+	}
+}
+
+// TestFusionPerModel: hybrid blends with the collection's model's own
+// weight, unless the engine was given one fusion for all (quarry eval).
+func TestFusionPerModel(t *testing.T) {
+	e := New(Options{})
+	glove, _ := models.Lookup("glove-6b-100d")
+	bge, _ := models.Lookup("bge-small-en-v1.5")
+	if g, b := e.fusionFor(store.Collection{ModelName: glove.Name}), e.fusionFor(store.Collection{ModelName: bge.Name}); g.Weight != glove.HybridFusion().Weight || b.Weight != bge.HybridFusion().Weight || g.Weight >= b.Weight {
+		t.Errorf("weights: GloVe %v, BGE %v; want each model's own, word vectors trusted less", g.Weight, b.Weight)
+	}
+	if f := e.fusionFor(store.Collection{ModelName: "unknown"}); f.Weight != models.DefaultHybridWeight {
+		t.Errorf("unknown model weight %v", f.Weight)
+	}
+	fixed := New(Options{Fusion: &Fusion{Method: FuseRRF, Weight: 0.9}})
+	if f := fixed.fusionFor(store.Collection{ModelName: glove.Name}); f.Weight != 0.9 || f.Method != FuseRRF {
+		t.Errorf("a fixed fusion was not applied: %+v", f)
+	}
+	for _, m := range models.List() {
+		if m.Embeds() && m.HybridFusion().Evidence == "" {
+			t.Errorf("%s has a hybrid weight without evidence", m.Name)
+		}
 	}
 }

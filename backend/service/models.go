@@ -45,6 +45,9 @@ type ModelInfo struct {
 	Device string `json:"device,omitempty"`
 	// Collections use the model: it cannot be deleted while any does.
 	Collections []ModelUse `json:"collections"`
+	// Hybrid is how hybrid search blends this model with keyword search,
+	// and the evidence for it.
+	Hybrid models.Fusion `json:"hybrid"`
 }
 
 // ModelUse names a collection that uses a model.
@@ -54,7 +57,7 @@ type ModelUse struct {
 }
 
 func modelInfo(m models.Model, installed bool) ModelInfo {
-	return ModelInfo{Collections: []ModelUse{},
+	return ModelInfo{Collections: []ModelUse{}, Hybrid: m.HybridFusion(),
 		Name: m.Name, ShortName: m.ShortName, DisplayName: m.DisplayName, Description: m.Description,
 		Kind: string(m.Kind), Dims: m.Dims, MaxSeqLen: m.MaxSeqLen, DefaultChunkSize: m.DefaultChunkSize,
 		DefaultChunkOverlap: m.DefaultChunkOverlap, Default: m.Default, Languages: m.Languages, License: m.License,

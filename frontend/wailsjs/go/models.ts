@@ -43,6 +43,27 @@ export namespace embedder {
 
 }
 
+export namespace models {
+	
+	export class Fusion {
+	    weight: number;
+	    evidence: string;
+	    measured: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new Fusion(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.weight = source["weight"];
+	        this.evidence = source["evidence"];
+	        this.measured = source["measured"];
+	    }
+	}
+
+}
+
 export namespace search {
 	
 	export class Coverage {
@@ -590,6 +611,7 @@ export namespace service {
 	    size_bytes: number;
 	    device?: string;
 	    collections: ModelUse[];
+	    hybrid: models.Fusion;
 	
 	    static createFrom(source: any = {}) {
 	        return new ModelInfo(source);
@@ -619,6 +641,7 @@ export namespace service {
 	        this.size_bytes = source["size_bytes"];
 	        this.device = source["device"];
 	        this.collections = this.convertValues(source["collections"], ModelUse);
+	        this.hybrid = this.convertValues(source["hybrid"], models.Fusion);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
