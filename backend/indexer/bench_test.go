@@ -308,7 +308,7 @@ func BenchmarkKeywordSearchable10k(b *testing.B) {
 		r.timeout = time.Hour
 		r.start()
 		ctx := b.Context()
-		for _, model := range []string{"glove-6b-100d", "bge-small-en-v1.5"} {
+		for _, model := range []string{"bge-small-en-v1.5", "glove-6b-100d"} {
 			c, err := r.svc.CreateCollection(ctx, service.CreateCollectionRequest{Name: model, Model: model})
 			if err != nil {
 				b.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -142,7 +143,11 @@ func encodeText(blocks []extract.Block) ([]byte, int, error) {
 		n += len(b.Text)
 	}
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	// A compressor holds about a megabyte of tables: reused, not made per
+	// document (which made the garbage collector the indexer's main cost).
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(&buf)
 	if err := json.NewEncoder(zw).Encode(out); err != nil {
 		return nil, 0, err
 	}
@@ -151,6 +156,11 @@ func encodeText(blocks []extract.Block) ([]byte, int, error) {
 	}
 	return buf.Bytes(), n, nil
 }
+
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return zw
+}}
 
 // decodeText reverses encodeText.
 func decodeText(raw []byte) ([]extract.Block, error) {

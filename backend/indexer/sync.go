@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -162,6 +163,17 @@ type sourceRun struct {
 type found struct {
 	foundFile
 	sourceID int64
+	// fresh is set when the source has never held this path.
+	fresh bool
+}
+
+// prepared is a document whose text is extracted and chunked, on its way
+// to being committed with others in one round trip.
+type prepared struct {
+	f     found
+	docID string
+	res   extracted
+	rows  []store.ChunkRow
 }
 
 // sync makes the collection match its folders (all, or the one the
@@ -198,26 +210,40 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, embedOnly bool) err
 
 	// Stage 2: record, deduplicate, extract, chunk and commit text, in
 	// parallel; then catch up on text stored earlier without vectors.
+	// Workers wait on the disk and the database as much as they compute:
+	// more of them than cores keeps both busy.
 	workers := r.m.cfg.ExtractWorkers
 	if workers <= 0 {
-		workers = max(2, runtime.NumCPU())
+		workers = max(4, 2*runtime.NumCPU())
 	}
 	var inflight sync.Map
+	commits := make(chan prepared, 64)
+	committed := make(chan struct{})
+	g.Go(func() error {
+		defer close(committed)
+		return r.commit(gctx, commits, toEmbed)
+	})
 	g.Go(func() error {
 		defer close(toEmbed)
 		var extractors errgroup.Group
 		for range workers {
 			extractors.Go(func() error {
 				for f := range files {
-					if err := r.prepare(gctx, f, &inflight, toEmbed); err != nil {
+					if err := r.prepare(gctx, f, &inflight, commits); err != nil {
 						return err
 					}
 				}
 				return nil
 			})
 		}
-		if err := extractors.Wait(); err != nil {
+		err := extractors.Wait()
+		close(commits)
+		<-committed
+		if err != nil {
 			return err
+		}
+		if gctx.Err() != nil {
+			return gctx.Err()
 		}
 		if r.emb == nil {
 			return nil
@@ -301,12 +327,13 @@ func (r *run) discover(ctx context.Context, s *sourceRun, out chan<- found) erro
 			r.log.Warn("file cannot be read", "path", f.Path, "err", f.Err)
 			return nil
 		}
-		if k, ok := s.known[f.Path]; ok && unchanged(k, f) {
+		k, known := s.known[f.Path]
+		if known && unchanged(k, f) {
 			r.c.filesSkipped.Add(1)
 			return nil
 		}
 		select {
-		case out <- found{foundFile: f, sourceID: s.src.ID}:
+		case out <- found{foundFile: f, sourceID: s.src.ID, fresh: !known}:
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()
@@ -351,21 +378,32 @@ func unchanged(k store.KnownPath, f foundFile) bool {
 }
 
 // prepare records a file and, when its content is new, extracts and
-// chunks it and commits its text and chunks: from then on keyword search
-// finds it. A file whose content the collection already holds only gains
-// a path.
-func (r *run) prepare(ctx context.Context, f found, inflight *sync.Map, out chan<- *docWork) error {
+// chunks it and hands it to the committer, which commits its text and
+// chunks with other documents': from then on keyword search finds it. A
+// file whose content the collection already holds only gains a path.
+func (r *run) prepare(ctx context.Context, f found, inflight *sync.Map, out chan<- prepared) error {
 	r.c.setCurrent(f.Path)
 	if err := f.hash(); err != nil {
 		r.c.filesFailed.Add(1)
 		r.log.Warn("file cannot be read", "path", f.Path, "err", err)
 		return nil
 	}
-	att, err := r.m.cfg.Store.AttachFile(ctx, r.coll.ID, store.FileInfo{
-		SourceID: f.sourceID, Path: f.Path, Size: f.Size, Modified: f.Modified, MimeType: f.MimeType, Hash: f.Hash,
-	})
-	if err != nil {
-		return err
+	info := store.FileInfo{SourceID: f.sourceID, Path: f.Path, Size: f.Size, Modified: f.Modified, MimeType: f.MimeType, Hash: f.Hash}
+	var att store.Attachment
+	attached := false
+	if f.fresh {
+		// A path never seen with content never seen: one statement.
+		id, ok, err := r.m.cfg.Store.AttachNew(ctx, r.coll.ID, info)
+		if err != nil {
+			return err
+		}
+		att, attached = store.Attachment{DocumentID: id, Process: true}, ok
+	}
+	if !attached {
+		var err error
+		if att, err = r.m.cfg.Store.AttachFile(ctx, r.coll.ID, info); err != nil {
+			return err
+		}
 	}
 	r.addOrphans(att.Orphaned)
 	if _, dup := inflight.LoadOrStore(att.DocumentID, true); dup || !att.Process {
@@ -380,26 +418,91 @@ func (r *run) prepare(ctx context.Context, f found, inflight *sync.Map, out chan
 		r.c.filesFailed.Add(1)
 		return r.m.cfg.Store.FailDocument(ctx, att.DocumentID, err.Error())
 	}
-	rows := chunkRows(att.DocumentID, res.Chunks)
-	if err := r.m.cfg.Store.CompleteDocument(ctx, r.coll.ID, att.DocumentID, store.DocumentResult{
-		MimeType: res.MimeType, PageCount: res.Pages, Meta: res.Meta, Chunks: rows,
-		Text: res.Text, TextBytes: res.TextBytes, ChunkedWith: r.chunkedWith,
-	}); err != nil {
-		return err
-	}
-	r.c.chunks.Add(int64(len(rows)))
-	r.c.bytes.Add(f.Size)
-	r.c.filesDone.Add(1)
-	if r.emb == nil {
-		return nil
-	}
-	r.sent.Store(att.DocumentID, true)
-	d := &docWork{id: att.DocumentID, sourceID: f.sourceID, path: f.Path, mimeType: res.MimeType, modified: f.Modified, rows: rows}
 	select {
-	case out <- d:
+	case out <- prepared{f: f, docID: att.DocumentID, res: res, rows: chunkRows(att.DocumentID, res.Chunks)}:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// commitBatch is how many documents are committed per round trip, and
+// commitWait how long a partial batch waits for more.
+const (
+	commitBatch = 32
+	commitWait  = 20 * time.Millisecond
+)
+
+// commit writes prepared documents' text and chunks, many per round
+// trip, then hands them to the embedding stage.
+func (r *run) commit(ctx context.Context, in <-chan prepared, out chan<- *docWork) error {
+	var batch []prepared
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		comps := make([]store.Completion, len(batch))
+		for i, p := range batch {
+			comps[i] = store.Completion{DocumentID: p.docID, Result: store.DocumentResult{
+				MimeType: p.res.MimeType, PageCount: p.res.Pages, Meta: p.res.Meta, Chunks: p.rows,
+				Text: p.res.Text, TextBytes: p.res.TextBytes, ChunkedWith: r.chunkedWith,
+			}}
+		}
+		gone, err := r.m.cfg.Store.CompleteDocuments(ctx, r.coll.ID, comps)
+		if err != nil {
+			return err
+		}
+		for _, p := range batch {
+			r.c.filesDone.Add(1)
+			if slices.Contains(gone, p.docID) {
+				continue // deleted meanwhile
+			}
+			r.c.chunks.Add(int64(len(p.rows)))
+			r.c.bytes.Add(p.f.Size)
+			if r.emb == nil {
+				continue
+			}
+			r.sent.Store(p.docID, true)
+			d := &docWork{id: p.docID, sourceID: p.f.sourceID, path: p.f.Path, mimeType: p.res.MimeType, modified: p.f.Modified, rows: p.rows}
+			select {
+			case out <- d:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		batch = batch[:0]
+		return nil
+	}
+	for {
+		var p prepared
+		var ok bool
+		if len(batch) == 0 {
+			select {
+			case p, ok = <-in:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		} else {
+			select {
+			case p, ok = <-in:
+			case <-time.After(commitWait):
+				if err := flush(); err != nil {
+					return err
+				}
+				continue
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if !ok {
+			return flush()
+		}
+		batch = append(batch, p)
+		if len(batch) >= commitBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 	}
 }
 

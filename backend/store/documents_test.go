@@ -52,3 +52,81 @@ func TestAttachSameContentConcurrently(t *testing.T) {
 		t.Fatalf("documents = %+v, %v; want one with %d paths", docs, err, n)
 	}
 }
+
+// The bulk path writes what the one-document path writes: AttachNew
+// records a new path in one statement and leaves known content to
+// AttachFile; CompleteDocuments stores text, chunks (with and without
+// embeddings and pages) and statuses for many documents at once, and
+// reports documents deleted meanwhile instead of failing.
+func TestBulkAttachAndComplete(t *testing.T) {
+	s := testenv.Store(t)
+	ctx := t.Context()
+	owner, _ := s.LocalUserID(ctx)
+	c, err := s.CreateCollection(ctx, newCollection("Bulk", owner), owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := s.AddSource(ctx, c.ID, "directory", t.TempDir(), owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := func(i int, hash string) store.FileInfo {
+		return store.FileInfo{SourceID: src.ID, Path: fmt.Sprintf("/data/f%d.txt", i), Size: 10, Modified: time.Now(), MimeType: "text/plain", Hash: hash}
+	}
+	a, ok, err := s.AttachNew(ctx, c.ID, file(1, "h1"))
+	if err != nil || !ok {
+		t.Fatalf("attach new = %s, %v, %v", a, ok, err)
+	}
+	if _, ok, err := s.AttachNew(ctx, c.ID, file(2, "h1")); err != nil || ok {
+		t.Fatalf("attach new with known content = %v, %v; want not done", ok, err)
+	}
+	if _, ok, err := s.AttachNew(ctx, c.ID, file(1, "h9")); err != nil || ok {
+		t.Fatalf("attach new at a known path = %v, %v; want not done", ok, err)
+	}
+	b, err := s.AttachFile(ctx, c.ID, file(3, "h3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, err := s.AttachFile(ctx, c.ID, file(4, "h4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DetachPaths(ctx, c.ID, []string{"/data/f4.txt"}); err != nil {
+		t.Fatal(err)
+	}
+	gotGone, err := s.CompleteDocuments(ctx, c.ID, []store.Completion{
+		{DocumentID: a, Result: store.DocumentResult{MimeType: "text/plain", Text: []byte("blocks"), TextBytes: 6, ChunkedWith: "words/8/0",
+			Chunks: []store.ChunkRow{
+				{Index: 0, PointID: "00000000-0000-0000-0000-000000000001", Text: "first", TokenCount: 1, PageStart: 2, PageEnd: 3, CharEnd: 5, Heading: "H"},
+				{Index: 1, PointID: "00000000-0000-0000-0000-000000000002", Text: "second", TokenCount: 1, CharStart: 6, CharEnd: 12},
+			}}},
+		{DocumentID: b.DocumentID, Result: store.DocumentResult{Chunks: []store.ChunkRow{
+			{Index: 0, PointID: "00000000-0000-0000-0000-000000000003", Text: "embedded", Embedding: []byte{1, 2, 3, 4}, Format: "float32"},
+		}}},
+		{DocumentID: gone.DocumentID, Result: store.DocumentResult{Chunks: []store.ChunkRow{{Index: 0, PointID: "00000000-0000-0000-0000-000000000004", Text: "x"}}}},
+	})
+	if err != nil || len(gotGone) != 1 || gotGone[0] != gone.DocumentID {
+		t.Fatalf("complete = %v, %v; want only %s gone", gotGone, err, gone.DocumentID)
+	}
+	rows, err := s.DocumentChunks(ctx, a)
+	if err != nil || len(rows) != 2 || rows[0].PageStart != 2 || rows[0].PageEnd != 3 || rows[0].Heading != "H" || rows[1].PageStart != 0 || rows[1].Text != "second" {
+		t.Fatalf("chunks of the first document = %+v, %v", rows, err)
+	}
+	if txt, err := s.DocumentText(ctx, a); err != nil || string(txt) != "blocks" {
+		t.Errorf("text = %q, %v", txt, err)
+	}
+	docs, err := s.ListDocuments(ctx, c.ID, "", 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stages := map[string]string{}
+	for _, d := range docs {
+		stages[d.ID] = d.Status + "/" + d.Stage
+	}
+	if stages[a] != "completed/chunked" || stages[b.DocumentID] != "completed/indexed" {
+		t.Errorf("statuses = %v", stages)
+	}
+	if cc, _ := s.GetCollection(ctx, c.ID); cc.ChunkCount != 3 || cc.VectorCount != 1 {
+		t.Errorf("collection holds %d chunks, %d vectors; want 3, 1", cc.ChunkCount, cc.VectorCount)
+	}
+}
