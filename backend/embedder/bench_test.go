@@ -52,3 +52,26 @@ func BenchmarkStaticEmbed(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkUSELiteChunks8 embeds chunks of the model's full 128 tokens
+// with the Universal Sentence Encoder lite; compare its chunks/s with
+// BenchmarkEmbedChunks8 (MiniLM-L6 shape, 256 tokens) in the same run.
+func BenchmarkUSELiteChunks8(b *testing.B) {
+	needRuntime(b)
+	m, dir := useLiteDir(b)
+	s := openTB(b, Config{Model: m, Dir: dir})
+	texts := make([]string, 8)
+	for i := range texts {
+		texts[i] = strings.Repeat("local semantic search on a laptop ", 60)
+	}
+	if n := len(s.Tokenizer().Encode(texts[0], m.MaxSeqLen).IDs); n != m.MaxSeqLen {
+		b.Fatalf("chunk is %d tokens, want %d", n, m.MaxSeqLen)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.Embed(b.Context(), texts, Document); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(texts))/b.Elapsed().Seconds(), "chunks/s")
+}

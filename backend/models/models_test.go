@@ -60,7 +60,12 @@ func TestRegistry(t *testing.T) {
 			if m.Kind == KindReranker && (m.Default || m.DefaultChunkSize != 0) {
 				t.Errorf("a reranker has embedding defaults: %+v", m)
 			}
-			if m.Kind == KindTransformer || m.Kind == KindReranker {
+			if m.Package != nil {
+				// Converted on install: one variant, made here.
+				if _, ok := m.Variant(VariantFP32); !ok || len(m.Variants) != 1 || m.Repo == "" || m.Revision == "" {
+					t.Errorf("package model: variants %v, repo %q, revision %q", m.Variants, m.Repo, m.Revision)
+				}
+			} else if m.Kind == KindTransformer || m.Kind == KindReranker {
 				for _, v := range []string{VariantFP32, VariantInt8} {
 					if _, ok := m.Variant(v); !ok {
 						t.Errorf("no %s variant", v)
@@ -414,6 +419,10 @@ func TestPins(t *testing.T) {
 			continue
 		}
 		t.Run(m.Name, func(t *testing.T) {
+			if m.Package != nil {
+				testPackagePins(t, m)
+				return
+			}
 			if !hex40.MatchString(m.Revision) {
 				t.Errorf("revision %q is not a commit", m.Revision)
 			}

