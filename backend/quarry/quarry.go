@@ -186,6 +186,12 @@ func Start(ctx context.Context, opts Options) (_ *Quarry, err error) {
 		q.logger.Info("vectors in step with PostgreSQL", "engine", q.engine.Kind, "took", time.Since(t0).Round(time.Millisecond))
 		return nil
 	}))
+	// Models shipped with the app are installed from beside it, in the
+	// background: a first run works with no network.
+	q.workers.Add("bundled models", supervise.Func(func(ctx context.Context) error {
+		q.svc.InstallBundledModels(ctx, locations.BundledModels())
+		return nil
+	}))
 	q.workers.Add("indexer", q.indexer)
 	// Keyword indexes load in the background; a search before they are
 	// ready builds what it needs itself.

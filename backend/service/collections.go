@@ -190,9 +190,31 @@ func (s *Service) CreateCollection(ctx context.Context, req CreateCollectionRequ
 			s.logger.Warn("create vector collection", "collection", c.ID, "err", err)
 		}
 	}
+	if def := models.Default(); c.ModelName != def.Name && req.Model == "" && s.models != nil {
+		// The bundled model stands in; the stronger default downloads in
+		// the background, and the app offers to switch when it is ready.
+		s.models.Request(def.Name)
+	}
 	s.logger.Info("collection created", "collection", c.ID, "name", c.Name, "model", c.ModelName)
 	s.bus.Publish(events.Event{Topic: events.CollectionChanged, Data: c.ID})
 	return s.collection(c), nil
+}
+
+// defaultModel is what a new collection uses when none is named: the
+// registry's default once it is installed, else an installed bundled
+// model (it works offline, at once), else the default (its text is
+// indexed while it downloads).
+func (s *Service) defaultModel() models.Model {
+	def := models.Default()
+	if s.models == nil || s.models.Installed(def.Name) {
+		return def
+	}
+	for _, m := range models.Bundled() {
+		if s.models.Installed(m.Name) {
+			return m
+		}
+	}
+	return def
 }
 
 func (s *Service) validateCreate(req CreateCollectionRequest) (store.NewCollection, error) {
@@ -204,7 +226,7 @@ func (s *Service) validateCreate(req CreateCollectionRequest) (store.NewCollecti
 	if err != nil {
 		return store.NewCollection{}, err
 	}
-	m := models.Default()
+	m := s.defaultModel()
 	if req.Model != "" {
 		var ok bool
 		if m, ok = models.Lookup(req.Model); !ok {

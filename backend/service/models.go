@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/quarry-search/quarry/backend/apperr"
 	"github.com/quarry-search/quarry/backend/modelpool"
@@ -25,11 +26,15 @@ type ModelInfo struct {
 	MaxSeqLen           int    `json:"max_seq_len"`
 	DefaultChunkSize    int    `json:"default_chunk_size"`
 	DefaultChunkOverlap int    `json:"default_chunk_overlap"`
-	Default             bool   `json:"default"`
-	Languages           string `json:"languages,omitempty"`
-	License             string `json:"license,omitempty"`
-	Repo                string `json:"repo,omitempty"`
-	Revision            string `json:"revision,omitempty"`
+	// Default marks the model a new collection gets now: the registry's
+	// default once installed, until then the bundled one.
+	Default bool `json:"default"`
+	// Bundled models ship with the app and work with no network.
+	Bundled   bool   `json:"bundled,omitempty"`
+	Languages string `json:"languages,omitempty"`
+	License   string `json:"license,omitempty"`
+	Repo      string `json:"repo,omitempty"`
+	Revision  string `json:"revision,omitempty"`
 	// Unavailable, when set, says why the model cannot run yet.
 	Unavailable string `json:"unavailable,omitempty"`
 	// Installed reports that the model's files are on this machine.
@@ -60,7 +65,7 @@ func modelInfo(m models.Model, installed bool) ModelInfo {
 	return ModelInfo{Collections: []ModelUse{}, Hybrid: m.HybridFusion(),
 		Name: m.Name, ShortName: m.ShortName, DisplayName: m.DisplayName, Description: m.Description,
 		Kind: string(m.Kind), Dims: m.Dims, MaxSeqLen: m.MaxSeqLen, DefaultChunkSize: m.DefaultChunkSize,
-		DefaultChunkOverlap: m.DefaultChunkOverlap, Default: m.Default, Languages: m.Languages, License: m.License,
+		DefaultChunkOverlap: m.DefaultChunkOverlap, Default: m.Default, Bundled: m.Bundled, Languages: m.Languages, License: m.License,
 		Repo: m.Repo, Revision: m.Revision, Unavailable: m.Unavailable, Installed: installed,
 	}
 }
@@ -74,8 +79,11 @@ func (s *Service) ListModels(ctx context.Context) ([]ModelInfo, error) {
 	}
 	list := models.List()
 	out := make([]ModelInfo, len(list))
+	def := s.defaultModel().Name
 	for i, m := range list {
 		out[i] = s.describeModel(m, uses)
+		// The model a new collection gets now.
+		out[i].Default = m.Name == def
 	}
 	return out, nil
 }
@@ -260,6 +268,40 @@ func (s *Service) ImportModel(ctx context.Context, req ImportModelRequest) (Mode
 	s.logger.Info("model imported", "model", info.Name, "variant", req.Variant, "unverified", req.AllowUnverified)
 	s.models.Announce(info.Name)
 	return info, nil
+}
+
+// InstallBundledModels installs every model that ships with the app and
+// is not installed yet, from the first of dirs that holds it (a folder
+// named after the model); work waiting for it goes on at once. A bundled
+// model that is not there, or fails to install, is logged and skipped:
+// the app works without it, by keyword.
+func (s *Service) InstallBundledModels(ctx context.Context, dirs []string) {
+	if s.models == nil {
+		return
+	}
+	for _, m := range models.Bundled() {
+		if s.models.Installed(m.Name) {
+			continue
+		}
+		found := false
+		for _, d := range dirs {
+			src := filepath.Join(d, m.Name)
+			if st, err := os.Stat(src); err != nil || !st.IsDir() {
+				continue
+			}
+			found = true
+			t0 := time.Now()
+			if _, err := s.ImportModel(ctx, ImportModelRequest{Model: m.Name, Paths: []string{src}}); err != nil {
+				s.logger.Warn("bundled model not installed", "model", m.Name, "from", src, "err", err)
+				continue
+			}
+			s.logger.Info("bundled model installed", "model", m.Name, "from", src, "took", time.Since(t0).Round(time.Millisecond))
+			break
+		}
+		if !found {
+			s.logger.Info("bundled model not shipped with this build", "model", m.Name, "looked_in", dirs)
+		}
+	}
 }
 
 // ImportModelFiles validates an import request and installs the model

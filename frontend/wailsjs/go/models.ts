@@ -599,6 +599,7 @@ export namespace service {
 	    default_chunk_size: number;
 	    default_chunk_overlap: number;
 	    default: boolean;
+	    bundled?: boolean;
 	    languages?: string;
 	    license?: string;
 	    repo?: string;
@@ -629,6 +630,7 @@ export namespace service {
 	        this.default_chunk_size = source["default_chunk_size"];
 	        this.default_chunk_overlap = source["default_chunk_overlap"];
 	        this.default = source["default"];
+	        this.bundled = source["bundled"];
 	        this.languages = source["languages"];
 	        this.license = source["license"];
 	        this.repo = source["repo"];
