@@ -263,10 +263,15 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, embedOnly bool) err
 		return embedStage(gctx, r.emb, toEmbed, embedded, r.m.batcher(r.emb), &r.c.modelCalls)
 	})
 
-	// Stage 4: write vectors to PostgreSQL and the vector index.
+	// Stage 4: write vectors to PostgreSQL and the vector index, many
+	// documents per round trip.
 	g.Go(func() error {
 		ready := false
-		for d := range embedded {
+		var batch []*docWork
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
+			}
 			if !ready {
 				r.c.setPhase("writing vectors")
 				if err := r.m.cfg.Index.WaitReady(gctx, r.coll.ID); err != nil {
@@ -277,11 +282,35 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, embedOnly bool) err
 				}
 				ready = true
 			}
-			if err := r.writeVectors(gctx, d); err != nil {
-				return err
+			err := r.writeVectors(gctx, batch)
+			batch = batch[:0]
+			return err
+		}
+		for {
+			var d *docWork
+			var ok bool
+			if len(batch) == 0 {
+				d, ok = <-embedded
+			} else {
+				select {
+				case d, ok = <-embedded:
+				case <-time.After(commitWait):
+					if err := flush(); err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			if !ok {
+				return flush()
+			}
+			batch = append(batch, d)
+			if len(batch) >= commitBatch {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
 		}
-		return nil
 	})
 	if err := g.Wait(); err != nil {
 		return err
@@ -462,12 +491,13 @@ func (r *run) commit(ctx context.Context, in <-chan prepared, out chan<- *docWor
 			if r.emb == nil {
 				continue
 			}
-			r.sent.Store(p.docID, true)
+			// Text never waits for vectors: a document the embedding
+			// stage has no room for now is embedded by the catch-up pass.
 			d := &docWork{id: p.docID, sourceID: p.f.sourceID, path: p.f.Path, mimeType: p.res.MimeType, modified: p.f.Modified, rows: p.rows}
 			select {
 			case out <- d:
-			case <-ctx.Done():
-				return ctx.Err()
+				r.sent.Store(p.docID, true)
+			default:
 			}
 		}
 		batch = batch[:0]
@@ -663,50 +693,68 @@ func embedText(row store.ChunkRow) string {
 	return chunk.Chunk{Text: row.Text, Heading: row.Heading}.EmbedText()
 }
 
-// writeVectors stores a document's encoded embeddings in PostgreSQL, then
-// its points in the vector index. PostgreSQL is written first: if the
+// writeVectors stores documents' encoded embeddings in PostgreSQL, then
+// their points in the vector index. PostgreSQL is written first: if the
 // second write is lost, start-up reconciliation restores it.
-func (r *run) writeVectors(ctx context.Context, d *docWork) error {
+func (r *run) writeVectors(ctx context.Context, docs []*docWork) error {
 	prec := embedder.Precision(r.coll.Quantization)
-	points := make([]qdrant.Point, len(d.rows))
-	idx := make([]int, len(d.rows))
-	encoded := make([][]byte, len(d.rows))
-	for i := range d.rows {
-		row := &d.rows[i]
-		row.Embedding, row.Format = prec.Encode(d.vectors[i]), string(prec)
-		idx[i], encoded[i] = row.Index, row.Embedding
-		// The point carries the vector as stored (decoded from its
-		// quantized bytes), so a rebuild from PostgreSQL reproduces the
-		// index exactly.
-		p, err := vecindex.Point(r.coll, store.StoredChunk{
-			DocumentID: d.id, SourceID: d.sourceID, Index: row.Index, PointID: row.PointID, Path: d.path,
-			MimeType: d.mimeType, Modified: d.modified, Embedding: row.Embedding, Format: row.Format,
-		})
-		if err != nil {
-			return err
+	var saves []store.Embeddings
+	var recut []store.Completion
+	points := map[string][]qdrant.Point{}
+	for _, d := range docs {
+		pts := make([]qdrant.Point, len(d.rows))
+		idx := make([]int, len(d.rows))
+		encoded := make([][]byte, len(d.rows))
+		for i := range d.rows {
+			row := &d.rows[i]
+			row.Embedding, row.Format = prec.Encode(d.vectors[i]), string(prec)
+			idx[i], encoded[i] = row.Index, row.Embedding
+			// The point carries the vector as stored (decoded from its
+			// quantized bytes), so a rebuild from PostgreSQL reproduces
+			// the index exactly.
+			p, err := vecindex.Point(r.coll, store.StoredChunk{
+				DocumentID: d.id, SourceID: d.sourceID, Index: row.Index, PointID: row.PointID, Path: d.path,
+				MimeType: d.mimeType, Modified: d.modified, Embedding: row.Embedding, Format: row.Format,
+			})
+			if err != nil {
+				return err
+			}
+			pts[i] = p
 		}
-		points[i] = p
-	}
-	var err error
-	if d.replace {
-		err = r.m.cfg.Store.CompleteDocument(ctx, r.coll.ID, d.id, store.DocumentResult{Chunks: d.rows, ChunkedWith: r.chunkedWith})
-		if err == nil {
-			r.c.chunks.Add(int64(len(d.rows)))
+		points[d.id] = pts
+		if d.replace {
+			recut = append(recut, store.Completion{DocumentID: d.id, Result: store.DocumentResult{Chunks: d.rows, ChunkedWith: r.chunkedWith}})
+		} else {
+			saves = append(saves, store.Embeddings{DocumentID: d.id, Indexes: idx, Encoded: encoded, Format: string(prec)})
 		}
-	} else {
-		err = r.m.cfg.Store.SaveEmbeddings(ctx, d.id, idx, encoded, string(prec))
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		// Changed or deleted while it was being embedded: whoever changed
-		// it embeds the new content.
-		return nil
-	}
+	// Documents changed or deleted while they were embedded are left to
+	// whoever changed them.
+	stale, err := r.m.cfg.Store.SaveEmbeddingsMany(ctx, saves)
 	if err != nil {
 		return err
 	}
-	if err := r.m.cfg.Index.Upsert(ctx, r.coll, points); err != nil {
+	gone, err := r.m.cfg.Store.CompleteDocuments(ctx, r.coll.ID, recut)
+	if err != nil {
 		return err
 	}
-	r.c.embedded.Add(int64(len(d.rows)))
+	var all []qdrant.Point
+	n := 0
+	for _, d := range docs {
+		if slices.Contains(stale, d.id) || slices.Contains(gone, d.id) {
+			continue
+		}
+		if d.replace {
+			r.c.chunks.Add(int64(len(d.rows)))
+		}
+		all = append(all, points[d.id]...)
+		n += len(d.rows)
+	}
+	if len(all) > 0 {
+		if err := r.m.cfg.Index.Upsert(ctx, r.coll, all); err != nil {
+			return err
+		}
+	}
+	r.c.embedded.Add(int64(n))
 	return nil
 }

@@ -126,3 +126,52 @@ func (s *Store) CompleteDocuments(ctx context.Context, collectionID string, docs
 	}
 	return gone, nil
 }
+
+// Embeddings are one document's new chunk embeddings, for SaveEmbeddingsMany.
+type Embeddings struct {
+	DocumentID string
+	Indexes    []int
+	Encoded    [][]byte
+	Format     string
+}
+
+// SaveEmbeddingsMany does what SaveEmbeddings does for many documents in
+// one round trip and one transaction. Documents whose chunks changed or
+// vanished meanwhile are returned and left alone: the run that changed
+// them embeds their new chunks.
+func (s *Store) SaveEmbeddingsMany(ctx context.Context, docs []Embeddings) (stale []string, err error) {
+	if len(docs) == 0 {
+		return nil, nil
+	}
+	b := &pgx.Batch{}
+	for _, d := range docs {
+		idx := make([]int32, len(d.Indexes))
+		for i, v := range d.Indexes {
+			idx[i] = int32(v)
+		}
+		b.Queue(`UPDATE chunks k SET embedding = e.embedding, embedding_format = $4
+			FROM unnest($2::int[], $3::bytea[]) AS e(idx, embedding)
+			WHERE k.document_id = $1 AND k.chunk_index = e.idx`, d.DocumentID, idx, d.Encoded, d.Format)
+		b.Queue(`UPDATE documents SET stage = 'indexed' WHERE id = $1
+			AND NOT EXISTS (SELECT 1 FROM chunks k WHERE k.document_id = $1 AND k.embedding IS NULL)`, d.DocumentID)
+	}
+	res := s.pool.SendBatch(ctx, b)
+	for _, d := range docs {
+		tag, err := res.Exec()
+		if err != nil {
+			_ = res.Close()
+			return nil, fmt.Errorf("save embeddings of %d documents: %w", len(docs), err)
+		}
+		if int(tag.RowsAffected()) != len(d.Indexes) {
+			stale = append(stale, d.DocumentID)
+		}
+		if _, err := res.Exec(); err != nil {
+			_ = res.Close()
+			return nil, fmt.Errorf("save embeddings of %d documents: %w", len(docs), err)
+		}
+	}
+	if err := res.Close(); err != nil {
+		return nil, fmt.Errorf("save embeddings of %d documents: %w", len(docs), err)
+	}
+	return stale, nil
+}
