@@ -28,7 +28,7 @@ type batcher struct {
 var batchCandidates = []int{8, 16, 32, 64}
 
 const (
-	batchSamples = 2
+	batchSamples = 3
 	// staticBatch is the batch for word-vector models, whose calls cost
 	// little besides their words.
 	staticBatch = 256
