@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
   ApiError,
+  EVENT_TOPICS,
   EventHub,
   createDesktopApi,
   createHttpApi,
@@ -598,5 +599,69 @@ describe('search and open', () => {
     const api = createDesktopApi(bindings());
     await expect(api.search({ query: 'x', filters: {} })).rejects.toMatchObject({ code: 'unsupported' });
     await expect(api.openDocument({ document_id: 'd' })).rejects.toMatchObject({ code: 'unsupported' });
+  });
+});
+
+describe('models: download, pause, cancel, delete, import', () => {
+  const info = { name: 'bge-small-en-v1.5', installed: false, state: 'downloading' };
+
+  it('HTTP: calls the documented endpoints', async () => {
+    const seen: Seen[] = [];
+    const api = createHttpApi(fakeFetch(() => json(200, info), seen), '', undefined);
+    expect((await api.downloadModel('bge-small-en-v1.5')).state).toBe('downloading');
+    await api.pauseModelDownload('bge-small-en-v1.5');
+    await api.cancelModelDownload('bge-small-en-v1.5');
+    await api.deleteModel('a b');
+    await api.importModel({ model: 'glove-6b-100d', paths: ['/m/glove'] });
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'POST /api/v1/models/bge-small-en-v1.5/download',
+      'POST /api/v1/models/bge-small-en-v1.5/download/pause',
+      'POST /api/v1/models/bge-small-en-v1.5/download/cancel',
+      'DELETE /api/v1/models/a%20b',
+      'POST /api/v1/models/import',
+    ]);
+    expect(seen[4].body).toEqual({ model: 'glove-6b-100d', paths: ['/m/glove'] });
+  });
+
+  it('HTTP: a refused delete keeps the server’s message', async () => {
+    const message = 'GloVe word vectors (English) is used by Notes: delete those collections, or reindex them with another model, first.';
+    const api = createHttpApi(fakeFetch(() => json(409, { error: { code: 'conflict', message } })), '', undefined);
+    await expect(api.deleteModel('glove-6b-100d')).rejects.toMatchObject({ code: 'conflict', message });
+  });
+
+  it('desktop: calls the bindings, or says the build lacks them', async () => {
+    const seen: unknown[][] = [];
+    const rec =
+      (name: string) =>
+      async (...a: unknown[]) => {
+        seen.push([name, ...a]);
+        return info;
+      };
+    const api = createDesktopApi(
+      bindings({
+        DownloadModel: rec('DownloadModel'),
+        PauseModelDownload: rec('PauseModelDownload'),
+        CancelModelDownload: rec('CancelModelDownload'),
+        DeleteModel: rec('DeleteModel'),
+        ImportModel: rec('ImportModel'),
+      }),
+    );
+    await api.downloadModel('m');
+    await api.pauseModelDownload('m');
+    await api.cancelModelDownload('m');
+    await api.deleteModel('m');
+    await api.importModel({ model: 'm', paths: ['/x'], allow_unverified: true });
+    expect(seen).toEqual([
+      ['DownloadModel', 'm'],
+      ['PauseModelDownload', 'm'],
+      ['CancelModelDownload', 'm'],
+      ['DeleteModel', 'm'],
+      ['ImportModel', { model: 'm', paths: ['/x'], variant: '', allow_unverified: true }],
+    ]);
+    await expect(createDesktopApi(bindings({})).downloadModel('m')).rejects.toMatchObject({ code: 'unsupported' });
+  });
+
+  it('listens to model:download on the event stream', () => {
+    expect(EVENT_TOPICS).toContain('model:download');
   });
 });

@@ -22,13 +22,14 @@ import type {
   UpdateCollectionRequest,
   Settings,
   InstallModelRequest,
+  ImportModelRequest,
   RetryRequest,
   ReindexPlan,
   ReindexRequest,
 } from './types';
 
 /** The topics the UI listens to. */
-export const EVENT_TOPICS: readonly EventTopic[] = ['operation:progress', 'collection:changed'];
+export const EVENT_TOPICS: readonly EventTopic[] = ['operation:progress', 'collection:changed', 'model:download'];
 
 export interface Api {
   /** 'desktop' inside the Wails window, 'http' in a browser. */
@@ -37,6 +38,16 @@ export interface Api {
   listModels(): Promise<ModelInfo[]>;
   /** Downloads and verifies a registered model; resolves when it is installed. */
   installModel(req: InstallModelRequest): Promise<ModelInfo>;
+  /** Starts (or resumes) a model's download in the background; progress arrives on 'model:download'. */
+  downloadModel(name: string): Promise<ModelInfo>;
+  /** Pauses a running download, keeping what it fetched; 'conflict' when it is not downloading. */
+  pauseModelDownload(name: string): Promise<ModelInfo>;
+  /** Stops a download and removes what it fetched. */
+  cancelModelDownload(name: string): Promise<ModelInfo>;
+  /** Removes a model's files; 'conflict', naming them, while collections use it. */
+  deleteModel(name: string): Promise<ModelInfo>;
+  /** Installs a model from folders on this machine; the error says what is missing. */
+  importModel(req: ImportModelRequest): Promise<ModelInfo>;
   listCollections(): Promise<Collection[]>;
   getCollection(id: string): Promise<Collection>;
   createCollection(req: CreateCollectionRequest): Promise<Collection>;
@@ -409,6 +420,11 @@ export function createHttpApi(
     status: () => call('GET', '/status'),
     listModels: () => call<ModelInfo[] | null>('GET', '/models').then((v) => v ?? []),
     installModel: (req) => call('POST', '/models/install', req),
+    downloadModel: (name) => call('POST', `/models/${seg(name)}/download`, {}),
+    pauseModelDownload: (name) => call('POST', `/models/${seg(name)}/download/pause`, {}),
+    cancelModelDownload: (name) => call('POST', `/models/${seg(name)}/download/cancel`, {}),
+    deleteModel: (name) => call('DELETE', `/models/${seg(name)}`),
+    importModel: (req) => call('POST', '/models/import', req),
     listCollections: () => call<Collection[] | null>('GET', '/collections').then((v) => v ?? []),
     getCollection: (id) => call('GET', `/collections/${seg(id)}`),
     createCollection: (req) => call('POST', '/collections', req),
@@ -482,6 +498,11 @@ export interface WailsBindings {
   GetSettings?(): Promise<unknown>;
   UpdateSettings?(st: Settings): Promise<unknown>;
   InstallModel?(req: InstallModelRequest): Promise<unknown>;
+  DownloadModel?(name: string): Promise<unknown>;
+  PauseModelDownload?(name: string): Promise<unknown>;
+  CancelModelDownload?(name: string): Promise<unknown>;
+  DeleteModel?(name: string): Promise<unknown>;
+  ImportModel?(req: ImportModelRequest): Promise<unknown>;
 }
 
 /** The parts of the Wails runtime (wailsjs/runtime) the UI uses. */
@@ -503,6 +524,11 @@ export function createDesktopApi(b: WailsBindings, rt?: WailsRuntime): Api {
     status: () => w(() => b.Status()),
     listModels: () => list(() => b.ListModels()),
     installModel: (req) => w(() => (b.InstallModel ? b.InstallModel(req) : missing('InstallModel'))),
+    downloadModel: (name) => w(() => (b.DownloadModel ? b.DownloadModel(name) : missing('DownloadModel'))),
+    pauseModelDownload: (name) => w(() => (b.PauseModelDownload ? b.PauseModelDownload(name) : missing('PauseModelDownload'))),
+    cancelModelDownload: (name) => w(() => (b.CancelModelDownload ? b.CancelModelDownload(name) : missing('CancelModelDownload'))),
+    deleteModel: (name) => w(() => (b.DeleteModel ? b.DeleteModel(name) : missing('DeleteModel'))),
+    importModel: (req) => w(() => (b.ImportModel ? b.ImportModel({ variant: '', allow_unverified: false, ...req }) : missing('ImportModel'))),
     listCollections: () => list(() => b.ListCollections()),
     getCollection: (id) => w(() => b.GetCollection(id)),
     createCollection: (req) => w(() => b.CreateCollection(req)),

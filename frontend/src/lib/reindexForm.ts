@@ -16,8 +16,9 @@ export interface ReindexDraft {
 
 export type ReindexFieldErrors = Partial<Record<'chunk_size' | 'chunk_overlap', string>>;
 
-export function draftFromCollection(c: Collection): ReindexDraft {
-  return { model: c.model, quantization: c.quantization, chunk_size: c.chunk_size, chunk_overlap: c.chunk_overlap };
+/** The form for a collection: its settings, with another model when one is given. */
+export function draftFromCollection(c: Collection, model?: string): ReindexDraft {
+  return { model: model || c.model, quantization: c.quantization, chunk_size: c.chunk_size, chunk_overlap: c.chunk_overlap };
 }
 
 /**

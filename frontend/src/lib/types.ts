@@ -70,14 +70,62 @@ export interface Model {
   default: boolean;
 }
 
+/** Where a model stands on this machine. */
+export type ModelState = 'ready' | 'installed' | 'not_installed' | 'downloading' | 'paused' | 'failed';
+
+/** A collection that uses a model (its name may end in " (reindexing to it)"). */
+export interface ModelUse {
+  id: string;
+  name: string;
+}
+
 /** A model as ListModels reports it: the catalogue entry and its state here. */
 export interface ModelInfo extends Model {
   /** False: the files are fetched the first time a collection uses it. */
   installed: boolean;
-  /** 'reranker' models re-order search results and never embed a collection. */
+  /** 'reranker' models re-order search results and never embed a collection; 'static' ones are word vectors. */
   kind: 'transformer' | 'static' | 'reranker' | string;
   /** Why the model cannot run yet; absent when it can. */
   unavailable?: string;
+  /** Ships with the app and works offline; new collections use it until the default model is installed. */
+  bundled?: boolean;
+  /** 'en', 'multi'… */
+  languages?: string;
+  license?: string;
+  repo?: string;
+  revision?: string;
+  /** ready (loaded), installed, not_installed, downloading, paused or failed. */
+  state?: ModelState | string;
+  /** 0–100 while downloading or paused. */
+  download_percent?: number;
+  /** Why the last download or load failed. */
+  error?: string;
+  /** What its files take on disk (installed models). */
+  size_bytes?: number;
+  /** What it runs on once loaded ('cpu', 'cuda'…). */
+  device?: string;
+  /** The collections that use it: it cannot be deleted while any does. */
+  collections?: ModelUse[];
+}
+
+/** A model download's progress (event `model:download`). */
+export interface ModelDownloadProgress {
+  model: string;
+  file: string;
+  file_index: number;
+  files: number;
+  done: number;
+  total: number;
+}
+
+/** Installs a model from folders already on this machine. */
+export interface ImportModelRequest {
+  model: string;
+  paths: string[];
+  /** 'fp32' or 'int8'; absent: fp32. */
+  variant?: string;
+  /** Accept files that differ from the registry's pinned digests. */
+  allow_unverified?: boolean;
 }
 
 /** A loaded embedding model and the device it runs on. */
@@ -230,6 +278,7 @@ export interface EventMap {
   'operation:progress': Progress;
   /** The id of the collection whose counts or status changed. */
   'collection:changed': string;
+  'model:download': ModelDownloadProgress;
 }
 export type EventTopic = keyof EventMap;
 

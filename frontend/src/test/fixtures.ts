@@ -65,6 +65,24 @@ export const RERANKER: ModelInfo = {
   kind: 'reranker',
 };
 
+export const GLOVE: ModelInfo = {
+  name: 'glove-6b-100d',
+  short_name: 'glove100',
+  display_name: 'GloVe word vectors (English)',
+  description: 'Averaged word vectors: very fast on any CPU, weaker matching. Import from a folder.',
+  dims: 100,
+  max_seq_len: 512,
+  default_chunk_size: 256,
+  default_chunk_overlap: 32,
+  default: false,
+  installed: true,
+  state: 'installed',
+  size_bytes: 40_000_000,
+  languages: 'en',
+  license: 'PDDL-1.0',
+  kind: 'static',
+};
+
 export const STATUS: Status = {
   version: 'v0.1.0',
   database: 'embedded PostgreSQL 18.4',
@@ -193,6 +211,8 @@ export interface FakeApi extends Api {
   calls: string[];
   /** Answers installModel; by default it succeeds. */
   installImpl: (name: string) => Promise<void>;
+  /** Changes one model in place of the old entry (the shared fixtures stay untouched). */
+  setModel(name: string, over: Partial<ModelInfo>): ModelInfo;
   /** Delivers a live event to the UI, as the server would. */
   emit<T extends EventTopic>(topic: T, data: EventMap[T]): void;
   /** Says whether the event stream is connected now. */
@@ -243,7 +263,48 @@ export function fakeApi(
       return STATUS;
     },
     async listModels() {
-      return [...api.models];
+      return api.models.map((m) => ({
+        ...m,
+        collections: api.collections.filter((c) => c.model === m.name).map((c) => ({ id: c.id, name: c.name })),
+      }));
+    },
+    setModel(name, over) {
+      const i = api.models.findIndex((x) => x.name === name);
+      if (i < 0) throw new ApiError('model_unknown', `Quarry does not know a model called "${name}".`, 'model');
+      api.models = api.models.map((x, j) => (j === i ? { ...x, ...over } : x));
+      return { ...api.models[i] };
+    },
+    async downloadModel(name) {
+      api.calls.push(`download ${name}`);
+      const m = api.models.find((x) => x.name === name);
+      if (m?.kind === 'static') throw new ApiError('invalid_argument', `${m.display_name} is not downloaded by Quarry: import it from a folder that holds its files.`, 'model');
+      return api.setModel(name, { state: 'downloading', error: undefined });
+    },
+    async pauseModelDownload(name) {
+      api.calls.push(`pause-download ${name}`);
+      if (api.models.find((x) => x.name === name)?.state !== 'downloading') throw new ApiError('conflict', `${name} is not downloading.`);
+      return api.setModel(name, { state: 'paused' });
+    },
+    async cancelModelDownload(name) {
+      api.calls.push(`cancel-download ${name}`);
+      if (!['downloading', 'paused'].includes(api.models.find((x) => x.name === name)?.state ?? '')) throw new ApiError('conflict', `${name} is not downloading.`);
+      return api.setModel(name, { state: 'not_installed', download_percent: 0 });
+    },
+    async deleteModel(name) {
+      api.calls.push(`delete-model ${name}`);
+      const m = api.models.find((x) => x.name === name);
+      const users = api.collections.filter((c) => c.model === name).map((c) => c.name);
+      if (m && users.length) {
+        throw new ApiError('conflict', `${m.display_name} is used by ${users.join(', ')}: delete those collections, or reindex them with another model, first.`);
+      }
+      return api.setModel(name, { installed: false, state: 'not_installed', size_bytes: 0 });
+    },
+    async importModel(req) {
+      api.calls.push(`import ${req.model} ${req.paths.join(',')}${req.allow_unverified ? ' unverified' : ''}`);
+      if (req.paths.some((p) => p.includes('missing'))) {
+        throw new ApiError('invalid_argument', `The folder does not hold ${req.model}: missing words.txt; nothing was changed.`, 'paths');
+      }
+      return api.setModel(req.model, { installed: true, state: 'installed', size_bytes: 1_234_567, error: undefined });
     },
     installImpl: async () => {},
     async installModel(req) {

@@ -101,3 +101,17 @@ describe('ReindexDialog', () => {
     expect(onclose).toHaveBeenCalledTimes(2);
   });
 });
+
+describe('ReindexDialog with an initial model', () => {
+  it('starts on the offered model and plans the switch at once', async () => {
+    const plan = vi.fn(async (req: ReindexRequest) => fakePlan([c], c.id, req));
+    render(ReindexDialog, { collection: c, models: [MINILM, BGE], plan, start: async () => {}, onclose: () => {}, debounceMs: 0, initialModel: BGE.name });
+    expect((screen.getByLabelText('Model') as HTMLSelectElement).value).toBe(BGE.name);
+    await waitFor(() => expect(plan).toHaveBeenCalledWith({ model: BGE.name }));
+  });
+
+  it('ignores a model it does not list', () => {
+    render(ReindexDialog, { collection: c, models: [MINILM], plan: async (req) => fakePlan([c], c.id, req), start: async () => {}, onclose: () => {}, debounceMs: 0, initialModel: 'nope' });
+    expect((screen.getByLabelText('Model') as HTMLSelectElement).value).toBe(MINILM.name);
+  });
+});

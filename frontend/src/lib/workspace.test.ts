@@ -1,0 +1,67 @@
+import { describe, expect, it, vi } from 'vitest';
+import { Workspace } from './workspace.svelte';
+import { Toasts } from './toasts.svelte';
+import { GLOVE, collection, fakeApi, operation, progress } from '../test/fixtures';
+
+function setup() {
+  const api = fakeApi({ collections: [collection({ id: 'a', name: 'A' }), collection({ id: 'b', name: 'B' })] });
+  const onEnded = vi.fn();
+  const ws = new Workspace({ api, toasts: new Toasts(0), coalesceMs: 0, modelPollMs: 0, onEnded });
+  return { api, ws, onEnded };
+}
+
+describe('Workspace', () => {
+  it('loads status, models and collections, selecting the first', async () => {
+    const { ws } = setup();
+    await ws.load();
+    expect(ws.loaded).toBe(true);
+    expect(ws.status?.version).toBe('v0.1.0');
+    expect(ws.models.list.length).toBe(2);
+    expect(ws.selectedId).toBe('a');
+    expect(ws.selected?.name).toBe('A');
+  });
+
+  it('deleting the selected collection selects its neighbour', async () => {
+    const { ws } = setup();
+    await ws.load();
+    await ws.remove();
+    expect(ws.collections.map((c) => c.id)).toEqual(['b']);
+    expect(ws.selectedId).toBe('b');
+  });
+
+  it('an operation’s end is reported once and refreshes the collections', async () => {
+    const { api, ws, onEnded } = setup();
+    await ws.load();
+    api.collections = [collection({ id: 'a', name: 'A', document_count: 4 }), collection({ id: 'b', name: 'B' })];
+    api.operations = [operation({ collection_id: 'a' })];
+    ws.onProgress(progress({ collection_id: 'a', status: 'completed' }));
+    ws.onProgress(progress({ collection_id: 'a', status: 'completed' }));
+    expect(onEnded).toHaveBeenCalledTimes(1);
+    await vi.waitFor(() => expect(ws.collections[0].document_count).toBe(4));
+  });
+
+  it('re-reads the models when a collection starts using another model', async () => {
+    const { api, ws } = setup();
+    await ws.load();
+    const list = vi.spyOn(api, 'listModels');
+    await ws.refreshCollections();
+    expect(list).not.toHaveBeenCalled();
+    api.collections = [...api.collections, collection({ id: 'c', name: 'C', model: GLOVE.name })];
+    await ws.refreshCollections();
+    expect(list).toHaveBeenCalledTimes(1);
+  });
+
+  it('takes model:download events once connected', async () => {
+    const { api, ws } = setup();
+    await ws.load();
+    const off = ws.connect();
+    api.emit('model:download', { model: api.models[1].name, file: 'model.onnx', file_index: 0, files: 1, done: 1, total: 2 });
+    // BGE is installed in the fixtures: its state stays.
+    expect(ws.models.list[1].state).toBeUndefined();
+    api.models = [{ ...api.models[0] }, { ...api.models[1], installed: false, state: 'not_installed' }];
+    await ws.models.refresh();
+    api.emit('model:download', { model: api.models[1].name, file: 'model.onnx', file_index: 0, files: 1, done: 1, total: 2 });
+    expect(ws.models.list[1]).toMatchObject({ state: 'downloading', download_percent: 50 });
+    off();
+  });
+});
