@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"time"
@@ -119,4 +120,43 @@ func (m *Manager) batcher(emb *embedder.Service) *batcher {
 		m.batchers[info.Fingerprint] = b
 	}
 	return b
+}
+
+// batches hands flush what arrives on in, up to size items at a time; a
+// partial batch goes after wait without more arrivals, and the rest when
+// in closes. flush must not keep the slice.
+func batches[T any](ctx context.Context, in <-chan T, size int, wait time.Duration, flush func([]T) error) error {
+	batch := make([]T, 0, size)
+	send := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := flush(batch)
+		batch = batch[:0]
+		return err
+	}
+	for {
+		var timeout <-chan time.Time
+		if len(batch) > 0 {
+			timeout = time.After(wait)
+		}
+		select {
+		case v, ok := <-in:
+			if !ok {
+				return send()
+			}
+			batch = append(batch, v)
+			if len(batch) >= size {
+				if err := send(); err != nil {
+					return err
+				}
+			}
+		case <-timeout:
+			if err := send(); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }

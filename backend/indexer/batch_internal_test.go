@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -37,5 +38,33 @@ func TestBatcherMeasures(t *testing.T) {
 	}
 	if s := newBatcher(models.KindStatic).size(); s != staticBatch {
 		t.Errorf("word-vector batch %d, want %d", s, staticBatch)
+	}
+}
+
+// TestBatches: full batches go at once, a partial one after the wait, the
+// rest when the input closes; nothing is lost or sent twice.
+func TestBatches(t *testing.T) {
+	in := make(chan int)
+	flushed := make(chan []int, 8)
+	done := make(chan error)
+	go func() {
+		done <- batches(t.Context(), in, 3, 20*time.Millisecond, func(b []int) error {
+			flushed <- append([]int(nil), b...)
+			return nil
+		})
+	}()
+	for i := range 4 {
+		in <- i
+	}
+	var got [][]int
+	got = append(got, <-flushed, <-flushed) // [0 1 2], then [3] once the wait is over
+	in <- 4
+	close(in)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, <-flushed)
+	if want := [][]int{{0, 1, 2}, {3}, {4}}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("batches = %v, want %v", got, want)
 	}
 }

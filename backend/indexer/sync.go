@@ -267,11 +267,7 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, embedOnly bool) err
 	// documents per round trip.
 	g.Go(func() error {
 		ready := false
-		var batch []*docWork
-		flush := func() error {
-			if len(batch) == 0 {
-				return nil
-			}
+		return batches(gctx, embedded, commitBatch, commitWait, func(batch []*docWork) error {
 			if !ready {
 				r.c.setPhase("writing vectors")
 				if err := r.m.cfg.Index.WaitReady(gctx, r.coll.ID); err != nil {
@@ -282,35 +278,8 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, embedOnly bool) err
 				}
 				ready = true
 			}
-			err := r.writeVectors(gctx, batch)
-			batch = batch[:0]
-			return err
-		}
-		for {
-			var d *docWork
-			var ok bool
-			if len(batch) == 0 {
-				d, ok = <-embedded
-			} else {
-				select {
-				case d, ok = <-embedded:
-				case <-time.After(commitWait):
-					if err := flush(); err != nil {
-						return err
-					}
-					continue
-				}
-			}
-			if !ok {
-				return flush()
-			}
-			batch = append(batch, d)
-			if len(batch) >= commitBatch {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-		}
+			return r.writeVectors(gctx, batch)
+		})
 	})
 	if err := g.Wait(); err != nil {
 		return err
@@ -465,11 +434,7 @@ const (
 // commit writes prepared documents' text and chunks, many per round
 // trip, then hands them to the embedding stage.
 func (r *run) commit(ctx context.Context, in <-chan prepared, out chan<- *docWork) error {
-	var batch []prepared
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
+	return batches(ctx, in, commitBatch, commitWait, func(batch []prepared) error {
 		comps := make([]store.Completion, len(batch))
 		for i, p := range batch {
 			comps[i] = store.Completion{DocumentID: p.docID, Result: store.DocumentResult{
@@ -500,40 +465,8 @@ func (r *run) commit(ctx context.Context, in <-chan prepared, out chan<- *docWor
 			default:
 			}
 		}
-		batch = batch[:0]
 		return nil
-	}
-	for {
-		var p prepared
-		var ok bool
-		if len(batch) == 0 {
-			select {
-			case p, ok = <-in:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		} else {
-			select {
-			case p, ok = <-in:
-			case <-time.After(commitWait):
-				if err := flush(); err != nil {
-					return err
-				}
-				continue
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		if !ok {
-			return flush()
-		}
-		batch = append(batch, p)
-		if len(batch) >= commitBatch {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-	}
+	})
 }
 
 // chunkRows turns chunks into rows without embeddings.
