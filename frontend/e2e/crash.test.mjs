@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MODEL, SHARED, importTestModel, makeWorkDir, runBin, startApp, withModel } from './lib.mjs';
+import { apiClient, importTestModel, makeWorkDir, MODEL, pollUntil, runBin, SHARED, startApp, withModel } from './lib.mjs';
 
 withModel('crash safety e2e', suite);
 
@@ -27,24 +27,8 @@ function suite() {
     let docs;
     let app;
 
-    const api = async (method, p, body) => {
-      const res = await fetch(app.url.replace(/\/$/, '') + '/api/v1' + p, {
-        method,
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
-    };
-    const until = async (what, fn, ms = 240_000, every = 100) => {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const v = await fn();
-        if (v) return v;
-        assert.ok(Date.now() < deadline, `${what} within ${ms / 1000} s`);
-        await new Promise((r) => setTimeout(r, every));
-      }
-    };
+    const api = apiClient(() => app.url);
+    const until = (what, fn, ms = 240_000, every = 100) => pollUntil(what, fn, ms, every);
     const settled = (id) =>
       until(`operations of ${id} settled`, async () => {
         const ops = (await api('GET', `/collections/${id}/operations`)).body ?? [];

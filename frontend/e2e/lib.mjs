@@ -91,6 +91,30 @@ function run(cmd, args, cwd, timeoutMs = 180_000) {
   });
 }
 
+/** A JSON client for the app's API; url() is read on each call (a restarted app has a new port). */
+export function apiClient(url) {
+  return async (method, p, body) => {
+    const res = await fetch(url().replace(/\/$/, '') + '/api/v1' + p, {
+      method,
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+}
+
+/** Calls fn every `every` ms until it returns something truthy, and returns that; fails after ms. */
+export async function pollUntil(what, fn, ms = 60_000, every = 250) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    assert.ok(Date.now() < deadline, `${what} within ${ms / 1000} s`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
 const STOP_TIMEOUT_MS = 30_000;
 
 /** Starts `quarry --serve 127.0.0.1:0` and resolves with its URL once it says it is serving. */

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SHARED, closeSession, makeWorkDir, openSession, screenshot as shoot, withModel } from './lib.mjs';
+import { apiClient, closeSession, makeWorkDir, openSession, pollUntil, screenshot as shoot, SHARED, withModel } from './lib.mjs';
 
 withModel('live collections e2e', suite);
 
@@ -28,24 +28,8 @@ function suite() {
     let id;
     const pageErrors = [];
 
-    const api = async (method, p, body) => {
-      const res = await fetch(app.url.replace(/\/$/, '') + '/api/v1' + p, {
-        method,
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
-    };
-    const until = async (what, fn, ms = 60_000) => {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const v = await fn();
-        if (v) return v;
-        assert.ok(Date.now() < deadline, `${what} within ${ms / 1000} s`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    };
+    const api = apiClient(() => app.url);
+    const until = (what, fn, ms = 60_000) => pollUntil(what, fn, ms);
     const settled = () =>
       until('operations settled', async () => {
         const ops = (await api('GET', `/collections/${id}/operations`)).body ?? [];

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SHARED, closeSession, makeWorkDir, openSession, screenshot as shoot, withModel } from './lib.mjs';
+import { apiClient, closeSession, makeWorkDir, openSession, screenshot as shoot, SHARED, withModel } from './lib.mjs';
 
 withModel('models page e2e', suite);
 
@@ -30,15 +30,7 @@ function suite() {
     let notDir;
     const pageErrors = [];
 
-    const api = async (method, p, body) => {
-      const res = await fetch(app.url.replace(/\/$/, '') + '/api/v1' + p, {
-        method,
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
-    };
+    const api = apiClient(() => app.url);
     const card = (name) => page.locator(`[data-testid="model-card"][data-model="${name}"]`);
 
     before(async () => {

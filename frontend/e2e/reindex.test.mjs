@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { REQUIRE_ALL, SHARED, closeSession, makeWorkDir, openSession, screenshot as shoot, withModel } from './lib.mjs';
+import { apiClient, closeSession, makeWorkDir, openSession, pollUntil, REQUIRE_ALL, screenshot as shoot, SHARED, withModel } from './lib.mjs';
 
 const STATIC_MODEL = 'glove-6b-100d';
 const GLOVE_DIR = path.join(SHARED, 'models', 'glove-6b-100d-top100k');
@@ -32,24 +32,8 @@ function suite() {
     let id;
     const pageErrors = [];
 
-    const api = async (method, p, body) => {
-      const res = await fetch(app.url.replace(/\/$/, '') + '/api/v1' + p, {
-        method,
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
-    };
-    const until = async (what, fn, ms = 120_000) => {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const v = await fn();
-        if (v) return v;
-        assert.ok(Date.now() < deadline, `${what} within ${ms / 1000} s`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    };
+    const api = apiClient(() => app.url);
+    const until = (what, fn, ms = 120_000) => pollUntil(what, fn, ms);
     const operations = async () => (await api('GET', `/collections/${id}/operations`)).body ?? [];
     const settled = () =>
       until('operations settled', async () => {

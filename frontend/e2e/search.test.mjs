@@ -14,18 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  INDEX_TIMEOUT_MS,
-  MODEL,
-  RERANKER,
-  closeSession,
-  importTestModel,
-  importTestReranker,
-  makeWorkDir,
-  openSession,
-  screenshot as shoot,
-  withModel,
-} from './lib.mjs';
+import { apiClient, closeSession, importTestModel, importTestReranker, INDEX_TIMEOUT_MS, makeWorkDir, MODEL, openSession, RERANKER, screenshot as shoot, withModel } from './lib.mjs';
 
 withModel('search e2e', suite);
 
@@ -55,15 +44,7 @@ function suite() {
     let page;
     const pageErrors = [];
 
-    const api = async (method, p, body) => {
-      const res = await fetch(app.url.replace(/\/$/, '') + '/api/v1' + p, {
-        method,
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
-    };
+    const api = apiClient(() => app.url);
 
     before(async () => {
       const work = await makeWorkDir('quarry-e2e-search-');
