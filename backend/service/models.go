@@ -267,7 +267,12 @@ func (s *Service) ImportModel(ctx context.Context, req ImportModelRequest) (Mode
 	}
 	s.logger.Info("model imported", "model", info.Name, "variant", req.Variant, "unverified", req.AllowUnverified)
 	s.models.Announce(info.Name)
-	return info, nil
+	// What the Models page shows: state, size and the collections using it.
+	_, full, err := s.model(ctx, info.Name)
+	if err != nil {
+		return info, nil
+	}
+	return full, nil
 }
 
 // InstallBundledModels installs every model that ships with the app and

@@ -77,9 +77,13 @@ func TestModelsPage(t *testing.T) {
 	defer trickle.Close()
 	pool.SetMirror(trickle.URL)
 
-	if _, err := svc.ImportModel(ctx, service.ImportModelRequest{Model: "glove-6b-100d",
-		Paths: []string{fixtures.Need(t, filepath.Join(testenv.SharedDir(t), "models", "glove-6b-100d-top100k"))}}); err != nil {
+	imp, err := svc.ImportModel(ctx, service.ImportModelRequest{Model: "glove-6b-100d",
+		Paths: []string{fixtures.Need(t, filepath.Join(testenv.SharedDir(t), "models", "glove-6b-100d-top100k"))}})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if !imp.Installed || imp.SizeBytes == 0 || imp.State != modelpool.Installed {
+		t.Errorf("an import answers with the model as the Models page shows it: %+v", imp)
 	}
 	c, err := svc.CreateCollection(ctx, service.CreateCollectionRequest{Name: "Uses GloVe", Model: "glove-6b-100d"})
 	if err != nil {
