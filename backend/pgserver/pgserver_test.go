@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -143,5 +144,46 @@ func TestResolveBinariesNamesWhatWasSearched(t *testing.T) {
 	_, err := pgserver.ResolveBinaries(filepath.Join(t.TempDir(), "nowhere"))
 	if !errors.Is(err, pgserver.ErrNoBinaries) {
 		t.Fatalf("err = %v, want ErrNoBinaries", err)
+	}
+}
+
+// TestDataDirectoryOnlyRootCanEnter: run as root, a data directory made
+// like mktemp makes it (0700) is opened to the database user, which only
+// needs to pass through it; a folder further up that it cannot enter is a
+// clear error saying what to do, and nothing is changed there.
+func TestDataDirectoryOnlyRootCanEnter(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root hands the database to another user")
+	}
+	bin := binaries(t)
+	base := filepath.Join(testenv.ReachableDir(t), "data")
+	if err := os.Mkdir(base, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(t, bin, filepath.Join(base, "postgres"))
+	if err := srv.Start(); err != nil {
+		t.Fatalf("start in a 0700 data directory: %v", err)
+	}
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(base); st.Mode().Perm() != 0o701 {
+		t.Errorf("data directory mode %o, want 0701 (others may pass through, not list)", st.Mode().Perm())
+	}
+
+	locked := filepath.Join(testenv.ReachableDir(t), "private")
+	if err := os.Mkdir(locked, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	deep := filepath.Join(locked, "quarry", "postgres")
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := newServer(t, bin, deep).Start()
+	if err == nil || !strings.Contains(err.Error(), "nobody cannot enter "+locked) || !strings.Contains(err.Error(), "/var/lib/quarry") {
+		t.Fatalf("start below a folder the database user cannot enter: %v", err)
+	}
+	if st, _ := os.Stat(locked); st.Mode().Perm() != 0o700 {
+		t.Errorf("a folder above the data directory was changed to %o", st.Mode().Perm())
 	}
 }

@@ -5,6 +5,7 @@ package pgserver
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
 )
@@ -51,5 +52,40 @@ func chownForDatabaseUser(dir string) error {
 	if os.Geteuid() != 0 {
 		return nil
 	}
+	if err := reachable(dir); err != nil {
+		return err
+	}
 	return chownTree(dir, unprivilegedID, unprivilegedID)
+}
+
+// reachable makes sure the database user can enter every folder above
+// dir. The one holding dir is Quarry's data directory: it gets the
+// search bit for others (they can pass through, not list it), so a data
+// directory made with mktemp works. A folder further up that others
+// cannot enter is left alone, and the error says what to do.
+func reachable(dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	parent := filepath.Dir(abs)
+	for p := parent; ; p = filepath.Dir(p) {
+		st, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		if st.Mode().Perm()&0o001 == 0 {
+			if p != parent {
+				return fmt.Errorf("the database runs as the unprivileged user nobody when Quarry runs as root, "+
+					"and nobody cannot enter %s: choose a data directory it can reach (the default for root is "+
+					"/var/lib/quarry), or run Quarry as a normal user", p)
+			}
+			if err := os.Chmod(p, st.Mode().Perm()|0o001); err != nil {
+				return fmt.Errorf("let the database user into the data directory %s: %w", p, err)
+			}
+		}
+		if p == filepath.Dir(p) {
+			return nil
+		}
+	}
 }
