@@ -289,6 +289,16 @@ func TestBundledModelFirstRun(t *testing.T) {
 	if err != nil || c.Model != "use-lite-en" {
 		t.Fatalf("a new collection with no model named = %+v, %v; want the bundled model", c, err)
 	}
+	eventually(t, "the default model asked for in the background", func() (bool, string) {
+		list, _ := svc.ListModels(ctx)
+		for _, m := range list {
+			if m.Name == "bge-small-en-v1.5" {
+				// No network here: the background download fails, alone.
+				return m.State == "downloading" || m.State == "failed", m.State
+			}
+		}
+		return false, "not listed"
+	})
 	if _, err := svc.AddSource(ctx, c.ID, service.AddSourceRequest{Path: writeNotes(t, 12)}); err != nil {
 		t.Fatal(err)
 	}

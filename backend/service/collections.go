@@ -190,10 +190,11 @@ func (s *Service) CreateCollection(ctx context.Context, req CreateCollectionRequ
 			s.logger.Warn("create vector collection", "collection", c.ID, "err", err)
 		}
 	}
-	if def := models.Default(); c.ModelName != def.Name && req.Model == "" && s.models != nil {
-		// The bundled model stands in; the stronger default downloads in
-		// the background, and the app offers to switch when it is ready.
-		s.models.Request(def.Name)
+	if m, ok := models.Lookup(c.ModelName); ok && m.Bundled && s.models != nil {
+		// The bundled model stands in (chosen, or given when none was
+		// named); the stronger default downloads in the background, and
+		// the app offers to switch when it is ready.
+		s.models.Request(models.Default().Name)
 	}
 	s.logger.Info("collection created", "collection", c.ID, "name", c.Name, "model", c.ModelName)
 	s.bus.Publish(events.Event{Topic: events.CollectionChanged, Data: c.ID})
