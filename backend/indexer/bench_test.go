@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/quarry-search/quarry/backend/embedder"
+	"github.com/quarry-search/quarry/backend/httpapi"
 	"github.com/quarry-search/quarry/backend/search"
 	"github.com/quarry-search/quarry/backend/service"
 	"github.com/quarry-search/quarry/backend/testenv"
@@ -339,5 +342,68 @@ func BenchmarkKeywordSearchable10k(b *testing.B) {
 			b.Logf("%s: %d files keyword-searchable after %v; operation %s after %v (%v)", model, files, text.Round(time.Millisecond), op.Status, done.Round(time.Millisecond), op.Progress["phase"])
 		}
 		r.stop()
+	}
+}
+
+// BenchmarkSearchOneModelMissing times searches over every collection
+// through the HTTP API while one collection's model is missing (not
+// installed, its download unreachable): each mode answers 200 with that
+// collection searched by keyword and named in the warnings. It reports the
+// median and p95 per mode and fails on any status other than 200.
+func BenchmarkSearchOneModelMissing(b *testing.B) {
+	r := reindexRig(b)
+	r.start()
+	defer r.stop()
+	ctx := b.Context()
+	for _, c := range []struct{ name, model, word string }{
+		{"Has its model", "glove-6b-100d", "harbour"},
+		{"Model missing", "bge-small-en-v1.5", "lantern"},
+	} {
+		coll, err := r.svc.CreateCollection(ctx, service.CreateCollectionRequest{Name: c.name, Model: c.model})
+		if err != nil {
+			b.Fatal(err)
+		}
+		dir := b.TempDir()
+		for i := range 300 {
+			write(b, filepath.Join(dir, fmt.Sprintf("%s-%03d.txt", c.word, i)), fmt.Sprintf("%s note %d: %s", c.word, i, paragraphs(i, 2)))
+		}
+		src, err := r.svc.AddSource(ctx, coll.ID, service.AddSourceRequest{Path: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if op := r.wait(b, src.OperationID); op.Status != "completed" {
+			b.Fatalf("index %s: %s %s", c.name, op.Status, op.Error)
+		}
+	}
+	srv := httptest.NewServer(httpapi.New(r.svc, nil, nil))
+	defer srv.Close()
+	const rounds = 100
+	for range b.N {
+		for _, mode := range []search.Mode{search.Keyword, search.Semantic, search.Hybrid} {
+			var took []time.Duration
+			for i := range rounds {
+				body := fmt.Sprintf(`{"query":"lantern harbour note %d","mode":%q}`, i, mode)
+				t0 := time.Now()
+				resp, err := http.Post(srv.URL+"/api/v1/search", "application/json", strings.NewReader(body))
+				if err != nil {
+					b.Fatal(err)
+				}
+				var out struct {
+					Results  []json.RawMessage `json:"results"`
+					Warnings []string          `json:"warnings"`
+				}
+				err = json.NewDecoder(resp.Body).Decode(&out)
+				resp.Body.Close()
+				took = append(took, time.Since(t0))
+				if resp.StatusCode != http.StatusOK || err != nil {
+					b.Fatalf("%s search: HTTP %d (%v)", mode, resp.StatusCode, err)
+				}
+				if len(out.Results) == 0 || (mode != search.Keyword && len(out.Warnings) == 0) {
+					b.Fatalf("%s search: %d results, warnings %v", mode, len(out.Results), out.Warnings)
+				}
+			}
+			b.ReportMetric(float64(quantile(took, 0.5).Microseconds())/1000, string(mode)+"-median-ms")
+			b.Logf("%s over both collections, one model missing: median %v, p95 %v, %d × HTTP 200", mode, quantile(took, 0.5), quantile(took, 0.95), rounds)
+		}
 	}
 }

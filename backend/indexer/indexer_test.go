@@ -102,7 +102,7 @@ func (r *rig) wait(t testing.TB, opID string) service.Operation {
 	return service.Operation{}
 }
 
-func write(t *testing.T, path, body string) {
+func write(t testing.TB, path, body string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)

@@ -35,6 +35,8 @@ vectors() {
 indexing() {
 	section "indexing NFCorpus (one file per document) with the MiniLM-L6 int8 model: pipeline vs bare embedder"
 	go test ./backend/indexer -run '^$' -bench IndexNFCorpus -benchtime 1x -timeout 60m
+	section "a new tree of 10,000 small text files: time until keyword-searchable (text only, and with GloVe)"
+	go test ./backend/indexer -run '^$' -bench KeywordSearchable10k -benchtime 1x -timeout 60m -v | grep -E 'keyword-searchable|^Benchmark|ok|FAIL'
 }
 
 reindex() {
@@ -47,6 +49,8 @@ search() {
 	go test ./backend/search -run '^$' -bench BenchmarkSearch100k -benchtime=400x -timeout 30m
 	section "reranking: cross-encoder (MiniLM-L6 int8 cost) scoring the shown passages of the best documents"
 	go test ./backend/search -run '^$' -bench BenchmarkRerank -benchtime=20x -timeout 30m
+	section "search over every collection through the HTTP API while one collection's model is missing"
+	go test ./backend/indexer -run '^$' -bench SearchOneModelMissing -benchtime 1x -timeout 30m -v | grep -E 'model missing|^Benchmark|ok|FAIL'
 }
 
 case $what in
