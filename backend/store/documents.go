@@ -112,6 +112,13 @@ func (s *Store) AttachFile(ctx context.Context, collectionID string, f FileInfo)
 			// Interrupted earlier: do it again. Completed or failed: the
 			// same bytes give the same result.
 			out.Process = status == "pending" || status == "processing"
+			// Content a watched deletion hid moments ago (a rename or a
+			// move) comes back with its chunks and vectors.
+			// It shows the path it came back at.
+			if _, err := tx.Exec(ctx, `UPDATE documents SET deleted_at = NULL, file_path = $2, file_name = $3, source_id = $4
+				WHERE id = $1 AND deleted_at IS NOT NULL`, out.DocumentID, f.Path, filepath.Base(f.Path), f.SourceID); err != nil {
+				return err
+			}
 		default:
 			return err
 		}
@@ -180,6 +187,66 @@ func (s *Store) DetachPaths(ctx context.Context, collectionID string, paths []st
 		return nil, fmt.Errorf("detach %d paths: %w", len(paths), err)
 	}
 	return orphaned, nil
+}
+
+// HidePaths handles files a watch saw deleted: their paths (and every path
+// under those that are folders) leave the collection at once, and a
+// document left without a path is hidden from search, not deleted, so
+// that a rename or move that brings its content back keeps its vectors.
+// PurgeHidden deletes what stays hidden. It returns how many paths went.
+func (s *Store) HidePaths(ctx context.Context, collectionID string, paths []string) (int, error) {
+	if len(paths) == 0 {
+		return 0, nil
+	}
+	var n int
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `DELETE FROM document_paths p WHERE p.collection_id = $1
+			AND (p.path = ANY($2) OR EXISTS (SELECT 1 FROM unnest($2::text[]) u WHERE starts_with(p.path, u || '/')))
+			RETURNING p.document_id::text`, collectionID, paths)
+		if err != nil {
+			return err
+		}
+		docs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		n = len(docs)
+		if n == 0 {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE documents d SET deleted_at = now()
+			WHERE d.id = ANY($1::uuid[]) AND d.deleted_at IS NULL
+			AND NOT EXISTS (SELECT 1 FROM document_paths p WHERE p.document_id = d.id)`, docs); err != nil {
+			return err
+		}
+		// Documents that keep another path show one that exists.
+		_, err = tx.Exec(ctx, `UPDATE documents d SET (file_path, file_name, source_id) =
+			(SELECT p.path, regexp_replace(p.path, '^.*/', ''), p.source_id FROM document_paths p
+			 WHERE p.document_id = d.id ORDER BY p.path LIMIT 1)
+			WHERE d.id = ANY($1::uuid[]) AND d.deleted_at IS NULL
+			AND NOT EXISTS (SELECT 1 FROM document_paths p WHERE p.document_id = d.id AND p.path = d.file_path)`, docs)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("hide %d deleted paths: %w", len(paths), err)
+	}
+	return n, nil
+}
+
+// PurgeHidden deletes the collection's documents that a watched deletion
+// hid and nothing brought back, and returns their ids: their vectors
+// must go too.
+func (s *Store) PurgeHidden(ctx context.Context, collectionID string) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `DELETE FROM documents d WHERE d.collection_id = $1 AND d.deleted_at IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM document_paths p WHERE p.document_id = d.id) RETURNING d.id::text`, collectionID)
+	if err != nil {
+		return nil, fmt.Errorf("purge hidden documents of %s: %w", collectionID, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("purge hidden documents of %s: %w", collectionID, err)
+	}
+	return ids, nil
 }
 
 // DetachSource forgets every path of a source and deletes the source row;

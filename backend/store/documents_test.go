@@ -130,3 +130,59 @@ func TestBulkAttachAndComplete(t *testing.T) {
 		t.Errorf("collection holds %d chunks, %d vectors; want 3, 1", cc.ChunkCount, cc.VectorCount)
 	}
 }
+
+// A watched deletion hides a document at once; content that comes back
+// at another path (a rename) before the purge revives it, showing the new
+// path; what nothing brought back is purged.
+func TestHidePathsReviveAndPurge(t *testing.T) {
+	s := testenv.Store(t)
+	ctx := t.Context()
+	owner, _ := s.LocalUserID(ctx)
+	c, err := s.CreateCollection(ctx, newCollection("Hidden", owner), owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := s.AddSource(ctx, c.ID, "directory", "/w", owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	attach := func(path, hash string) store.Attachment {
+		t.Helper()
+		a, err := s.AttachFile(ctx, c.ID, store.FileInfo{SourceID: src.ID, Path: path, Modified: time.Now(), Hash: hash})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Process {
+			if err := s.CompleteDocument(ctx, c.ID, a.DocumentID, store.DocumentResult{MimeType: "text/plain"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return a
+	}
+	moved := attach("/w/old/a.txt", fmt.Sprintf("%064d", 1))
+	gone := attach("/w/old/b.txt", fmt.Sprintf("%064d", 2))
+	kept := attach("/w/keep.txt", fmt.Sprintf("%064d", 3))
+	if n, err := s.HidePaths(ctx, c.ID, []string{"/w/old"}); err != nil || n != 2 {
+		t.Fatalf("hide a folder = %d, %v; want its 2 paths", n, err)
+	}
+	if docs, _ := s.ListDocuments(ctx, c.ID, "", 10, 0); len(docs) != 1 || docs[0].ID != kept.DocumentID {
+		t.Fatalf("after hiding, listed %+v; want only keep.txt", docs)
+	}
+	back := attach("/w/new/a.txt", fmt.Sprintf("%064d", 1))
+	if back.DocumentID != moved.DocumentID || back.Process {
+		t.Fatalf("content back at a new path = %+v; want document %s revived, nothing to process", back, moved.DocumentID)
+	}
+	purged, err := s.PurgeHidden(ctx, c.ID)
+	if err != nil || len(purged) != 1 || purged[0] != gone.DocumentID {
+		t.Fatalf("purge = %v, %v; want only %s", purged, err, gone.DocumentID)
+	}
+	docs, _ := s.ListDocuments(ctx, c.ID, "", 10, 0)
+	if len(docs) != 2 {
+		t.Fatalf("documents after purge: %+v", docs)
+	}
+	for _, d := range docs {
+		if d.ID == moved.DocumentID && d.Path != "/w/new/a.txt" {
+			t.Errorf("revived document shows %s, want its new path", d.Path)
+		}
+	}
+}

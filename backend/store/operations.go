@@ -40,6 +40,10 @@ type OpConfig struct {
 	// EmbedOnly skips looking at folders: the operation only embeds text
 	// that is waiting for its model.
 	EmbedOnly bool `json:"embed_only,omitempty"`
+	// Paths limits an append to these files and folders (absolute, inside
+	// the collection's sources), as a watch reports them; a path that no
+	// longer exists leaves the collection. Empty: the whole sources.
+	Paths []string `json:"paths,omitempty"`
 	// Reason says why the operation was queued ("model ready", "retry").
 	Reason string `json:"reason,omitempty"`
 	// Reindex is what a reindex changes to.
@@ -57,8 +61,33 @@ type ReindexTarget struct {
 	Staging      string `json:"staging"`
 }
 
+// MaxOpPaths is how many paths one append lists; more widen it to a scan
+// of its sources, which costs about as much and stays one operation.
+const MaxOpPaths = 5000
+
+// scansAll reports whether an index/append walks its whole sources.
+func (c OpConfig) scansAll() bool { return !c.EmbedOnly && len(c.Paths) == 0 }
+
 // merge widens c to cover what o asks for too.
 func (c OpConfig) merge(o OpConfig) OpConfig {
+	switch {
+	case c.scansAll() || o.scansAll():
+		c.Paths = nil
+	default:
+		seen := make(map[string]bool, len(c.Paths))
+		for _, p := range c.Paths {
+			seen[p] = true
+		}
+		for _, p := range o.Paths {
+			if !seen[p] {
+				seen[p] = true
+				c.Paths = append(c.Paths, p)
+			}
+		}
+		if len(c.Paths) > MaxOpPaths {
+			c.Paths = nil
+		}
+	}
 	if c.SourceID != o.SourceID {
 		c.SourceID = 0
 	}

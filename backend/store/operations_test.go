@@ -123,3 +123,35 @@ func TestOperationQueue(t *testing.T) {
 		}
 	})
 }
+
+// Watched paths merge into the waiting append, and a full scan absorbs
+// them.
+func TestWatchedPathsMerge(t *testing.T) {
+	s := testenv.Store(t)
+	ctx := t.Context()
+	owner, _ := s.LocalUserID(ctx)
+	c, err := s.CreateCollection(ctx, newCollection("Watched queue", owner), owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.CreateOperation(ctx, c.ID, store.OpAppend, store.OpConfig{SourceID: 3, Paths: []string{"/w/a.txt", "/w/b"}}, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _ := s.CreateOperation(ctx, c.ID, store.OpAppend, store.OpConfig{SourceID: 3, Paths: []string{"/w/b", "/w/c.txt"}}, owner)
+	if o.ID != first.ID || len(o.Config.Paths) != 3 || o.Config.SourceID != 3 {
+		t.Fatalf("merged paths = %+v", o.Config)
+	}
+	o, _ = s.CreateOperation(ctx, c.ID, store.OpAppend, store.OpConfig{EmbedOnly: true}, owner)
+	if o.ID != first.ID || len(o.Config.Paths) != 3 || o.Config.EmbedOnly {
+		t.Fatalf("an embed-only append merged into paths = %+v", o.Config)
+	}
+	o, _ = s.CreateOperation(ctx, c.ID, store.OpAppend, store.OpConfig{SourceID: 3}, owner)
+	if o.ID != first.ID || o.Config.Paths != nil {
+		t.Fatalf("a full scan merged into paths = %+v, want the whole source", o.Config)
+	}
+	o, _ = s.CreateOperation(ctx, c.ID, store.OpAppend, store.OpConfig{SourceID: 3, Paths: []string{"/w/d.txt"}}, owner)
+	if o.Config.Paths != nil {
+		t.Fatalf("paths narrowed a full scan: %+v", o.Config)
+	}
+}

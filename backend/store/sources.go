@@ -22,14 +22,17 @@ type Source struct {
 	SizeBytes     int64
 	LastIndexedAt *time.Time
 	CreatedAt     time.Time
+	// Watch is the per-source switch: changes on disk are picked up as
+	// they happen (default) or only by a rescan.
+	Watch bool
 }
 
 const sourceColumns = `s.id, s.collection_id::text, s.source_type::text, s.source_path,
-	s.document_count, s.size_bytes, s.last_indexed_at, s.created_at`
+	s.document_count, s.size_bytes, s.last_indexed_at, s.created_at, s.watch`
 
 func scanSource(row pgx.Row) (Source, error) {
 	var x Source
-	err := row.Scan(&x.ID, &x.CollectionID, &x.Type, &x.Path, &x.DocumentCount, &x.SizeBytes, &x.LastIndexedAt, &x.CreatedAt)
+	err := row.Scan(&x.ID, &x.CollectionID, &x.Type, &x.Path, &x.DocumentCount, &x.SizeBytes, &x.LastIndexedAt, &x.CreatedAt, &x.Watch)
 	return x, err
 }
 
@@ -139,4 +142,39 @@ func isWithin(p, dir string) bool {
 		return false
 	}
 	return rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// SetSourceWatch turns watching of a source on or off.
+func (s *Store) SetSourceWatch(ctx context.Context, collectionID string, sourceID int64, watch bool) (Source, error) {
+	if uuid.Validate(collectionID) != nil {
+		return Source{}, fmt.Errorf("set watch: collection %q: %w", collectionID, ErrNotFound)
+	}
+	x, err := scanSource(s.pool.QueryRow(ctx, `UPDATE collection_sources s SET watch = $3
+		WHERE s.collection_id = $1 AND s.id = $2 RETURNING `+sourceColumns, collectionID, sourceID, watch))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Source{}, fmt.Errorf("set watch of source %d: %w", sourceID, ErrNotFound)
+	}
+	if err != nil {
+		return Source{}, fmt.Errorf("set watch of source %d: %w", sourceID, err)
+	}
+	return x, nil
+}
+
+// WatchedSources returns every watched directory source of collections
+// that are not being deleted, less sources being removed.
+func (s *Store) WatchedSources(ctx context.Context) ([]Source, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+sourceColumns+` FROM collection_sources s
+		JOIN collections c ON c.id = s.collection_id
+		WHERE c.deleted_at IS NULL AND s.watch AND s.source_type = 'directory'
+		AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.collection_id = s.collection_id AND o.type = 'remove_source'
+			AND o.status IN ('pending', 'processing', 'paused') AND o.config->>'source_id' = s.id::text)
+		ORDER BY s.id`)
+	if err != nil {
+		return nil, fmt.Errorf("watched sources: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Source, error) { return scanSource(r) })
+	if err != nil {
+		return nil, fmt.Errorf("watched sources: %w", err)
+	}
+	return out, nil
 }
