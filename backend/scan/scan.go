@@ -76,9 +76,33 @@ var systemNames = map[string]bool{
 	".trashes": true, ".fseventsd": true, ".localized": true, "icon\r": true,
 }
 
-// IsHidden reports dotfiles, Office lock files (~$name) and system files.
+// IsHidden reports dotfiles, Office lock files (~$name), editors' and
+// downloaders' scratch files and system files.
 func IsHidden(name string) bool {
-	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~$") || systemNames[strings.ToLower(name)]
+	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~$") || systemNames[strings.ToLower(name)] ||
+		IsScratch(name)
+}
+
+// IsScratch reports the files editors and programs write while saving and
+// delete or rename soon after: backups ("notes.txt~"), Emacs auto-saves
+// ("#notes.txt#"), Vim swap files and its write probe ("4913"), Word's
+// temporary files ("~WRL0001.tmp") and partial downloads. Dot-named ones
+// (".notes.txt.swp", ".#notes.txt", ".goutputstream-X", ".~lock.x#") are
+// hidden anyway.
+func IsScratch(name string) bool {
+	lower := strings.ToLower(name)
+	switch {
+	case strings.HasSuffix(name, "~"), name == "4913",
+		strings.HasPrefix(name, "#") && strings.HasSuffix(name, "#") && len(name) > 1,
+		strings.HasPrefix(name, "~") && strings.HasSuffix(lower, ".tmp"):
+		return true
+	}
+	for _, ext := range []string{".swp", ".swo", ".swx", ".crdownload", ".part", ".partial"} {
+		if strings.HasSuffix(lower, ext) {
+			return true
+		}
+	}
+	return false
 }
 
 // Walk calls fn for each file under root in lexical order. An error from
