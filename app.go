@@ -130,6 +130,11 @@ func (a *App) RemoveSource(collectionID string, sourceID int64) error {
 	return a.svc.RemoveSource(a.ctx, collectionID, sourceID)
 }
 
+// UpdateSource switches a folder's watching on or off.
+func (a *App) UpdateSource(collectionID string, sourceID int64, req service.UpdateSourceRequest) (service.Source, error) {
+	return a.svc.UpdateSource(a.ctx, collectionID, sourceID, req)
+}
+
 // RescanCollection indexes what is new or changed in a collection's folders.
 func (a *App) RescanCollection(id string) (service.Operation, error) {
 	return a.svc.RescanCollection(a.ctx, id)

@@ -65,6 +65,7 @@ func New(svc *service.Service, ui fs.FS, logger *slog.Logger) *Handler {
 		r.Get("/collections/{id}/sources", h.listSources)
 		r.Post("/collections/{id}/sources", h.addSource)
 		r.Delete("/collections/{id}/sources/{sourceID}", h.removeSource)
+		r.Patch("/collections/{id}/sources/{sourceID}", h.updateSource)
 		r.Post("/collections/{id}/rescan", h.rescan)
 		r.Get("/collections/{id}/operations", h.listOperations)
 		r.Get("/collections/{id}/documents", h.listDocuments)
@@ -229,6 +230,20 @@ func (h *Handler) removeSource(w http.ResponseWriter, r *http.Request) {
 	}
 	err = h.svc.RemoveSource(r.Context(), chi.URLParam(r, "id"), sid)
 	h.reply(w, http.StatusNoContent, nil, err)
+}
+
+func (h *Handler) updateSource(w http.ResponseWriter, r *http.Request) {
+	sid, err := strconv.ParseInt(chi.URLParam(r, "sourceID"), 10, 64)
+	if err != nil {
+		writeError(w, apperr.New(apperr.NotFound, "Not found: source %q.", chi.URLParam(r, "sourceID")))
+		return
+	}
+	var req service.UpdateSourceRequest
+	if !h.decode(w, r, &req) {
+		return
+	}
+	x, err := h.svc.UpdateSource(r.Context(), chi.URLParam(r, "id"), sid, req)
+	h.reply(w, http.StatusOK, x, err)
 }
 
 // search runs a query; a client that goes away (a superseded request

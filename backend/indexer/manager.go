@@ -18,6 +18,7 @@ import (
 
 	"github.com/quarry-search/quarry/backend/events"
 	"github.com/quarry-search/quarry/backend/modelpool"
+	"github.com/quarry-search/quarry/backend/scan"
 	"github.com/quarry-search/quarry/backend/store"
 	"github.com/quarry-search/quarry/backend/vecindex"
 )
@@ -322,7 +323,7 @@ func (m *Manager) execute(ctx context.Context, op store.Operation, c *counters) 
 		c.mu.Lock()
 		c.waiting = r.waiting
 		c.mu.Unlock()
-		return r.waiting, r.sync(ctx, srcs, op.Config.EmbedOnly)
+		return r.waiting, r.sync(ctx, srcs, op.Config)
 	case OpRemoveSource:
 		if op.Config.SourceID == 0 {
 			return "", errors.New("remove_source needs a source_id")
@@ -353,8 +354,17 @@ func (m *Manager) sourcesFor(ctx context.Context, op store.Operation) ([]store.S
 			return []store.Source{s}, nil
 		}
 	}
+	if op.Type == OpAppend {
+		// Changes a watch saw just before its folder was removed: nothing
+		// is left to do.
+		return nil, nil
+	}
 	return nil, fmt.Errorf("source %d is no longer part of the collection", sid)
 }
+
+// ScanRules are the rules folders are walked with, for watches to apply
+// the same.
+func (m *Manager) ScanRules() scan.Options { return m.cfg.ScanOptions.Scan() }
 
 // removeSource forgets a source's files and deletes the vectors of
 // documents no other path holds.

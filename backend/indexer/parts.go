@@ -53,33 +53,52 @@ type ScanOptions struct {
 	IncludeHidden bool
 }
 
+// Scan returns the scanning rules these options stand for, as walks and
+// watches apply them.
+func (o ScanOptions) Scan() scan.Options {
+	limit := o.MaxFileSize
+	if limit <= 0 {
+		limit = 256 << 20
+	}
+	return scan.Options{Include: o.Include, Exclude: o.Exclude, IncludeHidden: o.IncludeHidden, MaxFileSize: limit, NoHash: true}
+}
+
 // walk visits a folder's files in a stable order: ignore files
 // (.gitignore, .quarryignore), globs, hidden and system files and the size
 // limit apply; unreadable paths are reported through fn with Err set.
 func walk(ctx context.Context, root string, opts ScanOptions, fn func(foundFile) error) error {
-	limit := opts.MaxFileSize
-	if limit <= 0 {
-		limit = 256 << 20
+	so, visit, cbErr := walkFuncs(root, opts, fn)
+	if err := scan.Walk(ctx, root, so, visit); err != nil {
+		return fmt.Errorf("walk %s: %w", root, err)
 	}
+	return *cbErr
+}
+
+// walkPaths is walk limited to some files and folders under root; it
+// returns those that are not there (or that the rules now leave out).
+func walkPaths(ctx context.Context, root string, paths []string, opts ScanOptions, fn func(foundFile) error) ([]string, error) {
+	so, visit, cbErr := walkFuncs(root, opts, fn)
+	missing, err := scan.WalkPaths(ctx, root, paths, so, visit)
+	if err != nil {
+		return missing, fmt.Errorf("walk %s: %w", root, err)
+	}
+	return missing, *cbErr
+}
+
+func walkFuncs(root string, opts ScanOptions, fn func(foundFile) error) (scan.Options, func(scan.File) error, *error) {
 	var cbErr error
-	err := scan.Walk(ctx, root, scan.Options{
-		Include: opts.Include, Exclude: opts.Exclude, IncludeHidden: opts.IncludeHidden,
-		MaxFileSize: limit, NoHash: true,
-		OnError: func(path string, err error) {
-			if cbErr == nil && path != root {
-				cbErr = fn(foundFile{Path: path, Err: err})
-			}
-		},
-	}, func(f scan.File) error {
+	so := opts.Scan()
+	so.OnError = func(path string, err error) {
+		if cbErr == nil && path != root {
+			cbErr = fn(foundFile{Path: path, Err: err})
+		}
+	}
+	return so, func(f scan.File) error {
 		if cbErr != nil {
 			return cbErr
 		}
 		return fn(foundFile{Path: f.Path, Size: f.Size, Modified: f.ModTime, MimeType: f.MIME})
-	})
-	if err != nil {
-		return fmt.Errorf("walk %s: %w", root, err)
-	}
-	return cbErr
+	}, &cbErr
 }
 
 // extracted is what a document turned into.

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -157,6 +160,23 @@ type sourceRun struct {
 	src   store.Source
 	known map[string]store.KnownPath
 	seen  map[string]bool
+	// paths, when not nil, limit the run to these files and folders of
+	// the source (a watch's report); files under them that were not seen
+	// are gone.
+	paths []string
+}
+
+// within reports whether p is one of the run's paths or inside one.
+func (s *sourceRun) within(p string) bool {
+	if s.paths == nil {
+		return true
+	}
+	for _, q := range s.paths {
+		if p == q || strings.HasPrefix(p, q+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
 }
 
 // found is a file with the source it was found in.
@@ -180,7 +200,7 @@ type prepared struct {
 // operation names), then embeds whatever text waits for vectors. Per-file
 // problems fail that file with a reason; problems with the database or
 // the vector index fail the operation.
-func (r *run) sync(ctx context.Context, srcs []store.Source, embedOnly bool) error {
+func (r *run) sync(ctx context.Context, srcs []store.Source, cfg store.OpConfig) error {
 	r.c.setPhase("indexing")
 	g, gctx := errgroup.WithContext(ctx)
 	files := make(chan found, 64)
@@ -188,14 +208,37 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, embedOnly bool) err
 	embedded := make(chan *docWork, 8)
 	var sources []*sourceRun
 
-	// Stage 1: walk the folders, skipping files that have not changed.
-	if !embedOnly {
+	// Stage 1: walk the folders, skipping files that have not changed. A
+	// folder that is not there (unplugged, unmounted) is offline: its
+	// documents stay, and nothing of it is looked at.
+	if !cfg.EmbedOnly {
 		for _, s := range srcs {
+			sr := &sourceRun{src: s}
+			if len(cfg.Paths) > 0 {
+				sr.paths = []string{}
+				for _, p := range cfg.Paths {
+					if p == s.Path {
+						sr.paths = nil
+						break
+					}
+					if strings.HasPrefix(p, s.Path+string(filepath.Separator)) {
+						sr.paths = append(sr.paths, p)
+					}
+				}
+				if sr.paths != nil && len(sr.paths) == 0 {
+					continue
+				}
+			}
+			if st, err := os.Stat(s.Path); err != nil || !st.IsDir() {
+				r.log.Warn("folder is offline; its documents stay as they are", "source", s.ID, "path", s.Path)
+				continue
+			}
 			known, err := r.m.cfg.Store.SourcePaths(ctx, s.ID)
 			if err != nil {
 				return err
 			}
-			sources = append(sources, &sourceRun{src: s, known: known, seen: make(map[string]bool, len(known))})
+			sr.known, sr.seen = known, make(map[string]bool, len(known))
+			sources = append(sources, sr)
 		}
 	}
 	g.Go(func() error {
@@ -287,9 +330,14 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, embedOnly bool) err
 
 	// Files that vanished from the folders leave the collection.
 	for _, s := range sources {
+		if s.paths == nil && !isDir(s.src.Path) {
+			// The folder went away during the walk: nothing is deleted
+			// for that.
+			continue
+		}
 		var gone []string
 		for p := range s.known {
-			if !s.seen[p] {
+			if !s.seen[p] && s.within(p) {
 				gone = append(gone, p)
 			}
 		}
@@ -303,6 +351,12 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, embedOnly bool) err
 			r.log.Info("forgot files that are gone", "paths", len(gone), "documents", len(orphaned))
 		}
 	}
+	// What a watch saw deleted and nothing brought back goes for good.
+	hidden, err := r.m.cfg.Store.PurgeHidden(ctx, r.coll.ID)
+	if err != nil {
+		return err
+	}
+	r.addOrphans(hidden)
 	if err := r.dropOrphans(ctx); err != nil {
 		return err
 	}
@@ -317,7 +371,7 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, embedOnly bool) err
 
 // discover walks one source.
 func (r *run) discover(ctx context.Context, s *sourceRun, out chan<- found) error {
-	return walk(ctx, s.src.Path, r.m.cfg.ScanOptions, func(f foundFile) error {
+	visit := func(f foundFile) error {
 		s.seen[f.Path] = true
 		r.c.filesTotal.Add(1)
 		if f.Err != nil {
@@ -336,7 +390,17 @@ func (r *run) discover(ctx context.Context, s *sourceRun, out chan<- found) erro
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-	})
+	}
+	if s.paths == nil {
+		return walk(ctx, s.src.Path, r.m.cfg.ScanOptions, visit)
+	}
+	_, err := walkPaths(ctx, s.src.Path, s.paths, r.m.cfg.ScanOptions, visit)
+	return err
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
 }
 
 func (r *run) addOrphans(ids []string) {

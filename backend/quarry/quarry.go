@@ -26,6 +26,7 @@ import (
 	"github.com/quarry-search/quarry/backend/store"
 	"github.com/quarry-search/quarry/backend/supervise"
 	"github.com/quarry-search/quarry/backend/vecindex"
+	"github.com/quarry-search/quarry/backend/watch"
 )
 
 // Environment variables the composition root reads through main.
@@ -86,6 +87,7 @@ type Quarry struct {
 
 	embedders *modelpool.Pool
 	indexer   *indexer.Manager
+	watch     *watch.Supervisor
 }
 
 // Start brings every part up. On error, whatever started is stopped.
@@ -160,13 +162,15 @@ func Start(ctx context.Context, opts Options) (_ *Quarry, err error) {
 		q.indexer.ModelInstalled(ctx, name)
 		q.bus.Publish(events.Event{Topic: events.CollectionChanged, Data: ""})
 	}
+	q.watch = watch.NewSupervisor(watch.SupervisorConfig{Store: q.store, Queue: q.indexer, Bus: q.bus,
+		Options: q.indexer.ScanRules(), Logger: q.logger})
 	q.svc, err = service.New(ctx, service.Info{
 		Version:      opts.Version,
 		Database:     dbDesc,
 		VectorEngine: q.engine.Description,
 		DataDir:      opts.Locations.Base,
 		Desktop:      opts.Desktop,
-	}, service.Deps{Store: q.store, Index: q.index, Queue: q.indexer, Models: q.embedders, Bus: q.bus,
+	}, service.Deps{Store: q.store, Index: q.index, Queue: q.indexer, Models: q.embedders, Bus: q.bus, Watch: q.watch,
 		Search: search.New(search.Options{Store: q.store, Index: q.index, Embedders: q.embedders, Rerankers: q.embedders,
 			Logger: q.logger}),
 		SettingsPath: opts.Locations.Settings(), Logger: q.logger.With("component", "service")})
@@ -193,6 +197,9 @@ func Start(ctx context.Context, opts Options) (_ *Quarry, err error) {
 		return nil
 	}))
 	q.workers.Add("indexer", q.indexer)
+	// Watched folders: what changed while Quarry was closed is caught up
+	// at once, what changes from now on within seconds.
+	q.workers.Add("folder watch", q.watch)
 	// Keyword indexes load in the background; a search before they are
 	// ready builds what it needs itself.
 	q.workers.Add("search warm-up", supervise.Func(func(ctx context.Context) error {

@@ -319,6 +319,7 @@ func (s *Service) DeleteCollection(ctx context.Context, id string) (Operation, e
 		}
 	}
 	s.search.Forget(id)
+	s.refreshWatches()
 	s.logger.Info("collection deletion queued", "collection", id, "operation", op.ID)
 	s.bus.Publish(events.Event{Topic: events.CollectionChanged, Data: id})
 	return opFromStore(op), nil

@@ -17,6 +17,7 @@ import (
 	"github.com/quarry-search/quarry/backend/search"
 	"github.com/quarry-search/quarry/backend/store"
 	"github.com/quarry-search/quarry/backend/vecindex"
+	"github.com/quarry-search/quarry/backend/watch"
 )
 
 // Info is what the service reports about the installation it runs in.
@@ -35,6 +36,7 @@ type Service struct {
 	queue  Queue
 	models *modelpool.Pool
 	search *search.Engine
+	watch  *watch.Supervisor
 
 	settingsMu   sync.Mutex
 	settings     Settings
@@ -59,6 +61,9 @@ type Deps struct {
 	// Search answers queries; when nil, one is built over Store, Index
 	// and Models.
 	Search *search.Engine
+	// Watch runs the watches of directory sources; nil where nothing
+	// watches (repository-level tests).
+	Watch *watch.Supervisor
 	// SettingsPath is where settings are kept (empty: defaults, not
 	// saved).
 	SettingsPath string
@@ -95,7 +100,7 @@ func New(ctx context.Context, info Info, d Deps) (*Service, error) {
 		}
 		d.Search = search.New(opts)
 	}
-	return &Service{search: d.Search, store: st, index: d.Index, queue: d.Queue, models: d.Models, settings: settings, settingsPath: d.SettingsPath, bus: d.Bus, logger: logger, info: info, localUser: uid}, nil
+	return &Service{search: d.Search, watch: d.Watch, store: st, index: d.Index, queue: d.Queue, models: d.Models, settings: settings, settingsPath: d.SettingsPath, bus: d.Bus, logger: logger, info: info, localUser: uid}, nil
 }
 
 type actorKey struct{}

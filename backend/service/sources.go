@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -11,8 +12,10 @@ import (
 	"time"
 
 	"github.com/quarry-search/quarry/backend/apperr"
+	"github.com/quarry-search/quarry/backend/events"
 	"github.com/quarry-search/quarry/backend/locations"
 	"github.com/quarry-search/quarry/backend/store"
+	"github.com/quarry-search/quarry/backend/watch"
 )
 
 // Source is a source as clients see it.
@@ -25,6 +28,14 @@ type Source struct {
 	SizeBytes     int64      `json:"size_bytes"`
 	LastIndexedAt *time.Time `json:"last_indexed_at"`
 	CreatedAt     time.Time  `json:"created_at"`
+	// Watch is the switch: changes on disk reach search by themselves
+	// (true, the default) or only when the folder is rescanned.
+	Watch bool `json:"watch"`
+	// WatchState is watching, scanning, paused (the switch is off),
+	// offline (the folder is not there: its documents stay searchable)
+	// or error; WatchMessage says why and what to do.
+	WatchState   string `json:"watch_state"`
+	WatchMessage string `json:"watch_message,omitempty"`
 	// OperationID names the operation that indexes a just-added folder.
 	OperationID string `json:"operation_id,omitempty"`
 }
@@ -34,23 +45,104 @@ type AddSourceRequest struct {
 	Path string `json:"path"`
 }
 
+// UpdateSourceRequest changes a source's settings.
+type UpdateSourceRequest struct {
+	// Watch turns watching on or off; absent leaves it as it is.
+	Watch *bool `json:"watch"`
+}
+
 func sourceFromStore(x store.Source) Source {
 	return Source{
 		ID: x.ID, CollectionID: x.CollectionID, Type: x.Type, Path: x.Path,
 		DocumentCount: x.DocumentCount, SizeBytes: x.SizeBytes, LastIndexedAt: x.LastIndexedAt, CreatedAt: x.CreatedAt,
+		Watch: x.Watch,
 	}
 }
 
-// ListSources returns a collection's sources.
+// ListSources returns a collection's sources, each with how its watch
+// stands.
 func (s *Service) ListSources(ctx context.Context, collectionID string) ([]Source, error) {
 	list, err := s.store.ListSources(ctx, collectionID)
+	if err != nil {
+		return nil, s.storeError("list sources", err, "collection "+collectionID)
+	}
+	ops, err := s.store.ListOperations(ctx, collectionID, 20)
 	if err != nil {
 		return nil, s.storeError("list sources", err, "collection "+collectionID)
 	}
 	out := make([]Source, len(list))
 	for i, x := range list {
 		out[i] = sourceFromStore(x)
+		out[i].WatchState, out[i].WatchMessage = s.watchState(x, ops)
 	}
+	return out, nil
+}
+
+// watchState says how a source's watch stands: the tree's own state,
+// scanning while an index or append covers the source, paused when the
+// switch is off.
+func (s *Service) watchState(x store.Source, ops []store.Operation) (string, string) {
+	exists := isDir(x.Path)
+	if !x.Watch {
+		if !exists {
+			return watch.Offline, "The folder is not there (unplugged, unmounted or renamed?). Its documents stay searchable."
+		}
+		return watch.Paused, "Watching is off: changes reach search when you rescan."
+	}
+	var st watch.State
+	if s.watch != nil {
+		st, _ = s.watch.State(x.ID)
+	}
+	switch {
+	case !exists:
+		return watch.Offline, "The folder is not there (unplugged, unmounted or renamed?). Its documents stay searchable; Quarry picks it up again when it returns."
+	case st.State == watch.Offline || st.State == "":
+		// The watch has not caught up yet: it does within seconds.
+		st = watch.State{State: watch.Watching}
+	}
+	if st.State == watch.Watching {
+		for _, o := range ops {
+			if o.Status == store.OpProcessing && (o.Type == store.OpIndex || o.Type == store.OpAppend) &&
+				!o.Config.EmbedOnly && (o.Config.SourceID == 0 || o.Config.SourceID == x.ID) {
+				return watch.Scanning, st.Message
+			}
+		}
+	}
+	return st.State, st.Message
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+func (s *Service) refreshWatches() {
+	if s.watch != nil {
+		s.watch.Refresh()
+	}
+}
+
+// UpdateSource changes a source's settings: watching on or off. Turning it
+// on catches up with what changed while it was off.
+func (s *Service) UpdateSource(ctx context.Context, collectionID string, sourceID int64, req UpdateSourceRequest) (Source, error) {
+	if req.Watch == nil {
+		return Source{}, apperr.Field(apperr.InvalidArgument, "watch", "Say what to change: {\"watch\": true} or {\"watch\": false}.")
+	}
+	x, err := s.store.SetSourceWatch(ctx, collectionID, sourceID, *req.Watch)
+	if err != nil {
+		return Source{}, s.storeError("update source", err, fmt.Sprintf("source %d", sourceID))
+	}
+	s.logger.Info("source watch switched", "collection", collectionID, "source", sourceID, "watch", x.Watch)
+	s.refreshWatches()
+	if x.Watch && s.queue != nil && isDir(x.Path) {
+		if _, err := s.enqueue(ctx, collectionID, store.OpAppend, store.OpConfig{SourceID: x.ID, Reason: "watch: catch up"}); err != nil {
+			return Source{}, err
+		}
+	}
+	s.bus.Publish(events.Event{Topic: events.CollectionChanged, Data: collectionID})
+	out := sourceFromStore(x)
+	ops, _ := s.store.ListOperations(ctx, collectionID, 20)
+	out.WatchState, out.WatchMessage = s.watchState(x, ops)
 	return out, nil
 }
 
@@ -70,7 +162,9 @@ func (s *Service) AddSource(ctx context.Context, collectionID string, req AddSou
 		return Source{}, s.storeError("add source", err, subject)
 	}
 	s.logger.Info("source added", "collection", collectionID, "path", path)
+	s.refreshWatches()
 	out := sourceFromStore(x)
+	out.WatchState = watch.Scanning
 	if s.queue != nil {
 		op, err := s.enqueue(ctx, collectionID, store.OpIndex, store.OpConfig{SourceID: x.ID})
 		if err != nil {
@@ -103,6 +197,9 @@ func (s *Service) RemoveSource(ctx context.Context, collectionID string, sourceI
 		return nil
 	}
 	_, err = s.enqueue(ctx, collectionID, store.OpRemoveSource, store.OpConfig{SourceID: sourceID})
+	if err == nil {
+		s.refreshWatches()
+	}
 	return err
 }
 

@@ -832,6 +832,9 @@ export namespace service {
 	    last_indexed_at?: any;
 	    // Go type: time
 	    created_at: any;
+	    watch: boolean;
+	    watch_state: string;
+	    watch_message?: string;
 	    operation_id?: string;
 	
 	    static createFrom(source: any = {}) {
@@ -848,6 +851,9 @@ export namespace service {
 	        this.size_bytes = source["size_bytes"];
 	        this.last_indexed_at = this.convertValues(source["last_indexed_at"], null);
 	        this.created_at = this.convertValues(source["created_at"], null);
+	        this.watch = source["watch"];
+	        this.watch_state = source["watch_state"];
+	        this.watch_message = source["watch_message"];
 	        this.operation_id = source["operation_id"];
 	    }
 	
@@ -923,6 +929,18 @@ export namespace service {
 	        this.description = source["description"];
 	    }
 	}
+	export class UpdateSourceRequest {
+	    watch?: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new UpdateSourceRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.watch = source["watch"];
+	    }
+	}
 
 }
 
@@ -953,6 +971,7 @@ export namespace store {
 	export class OpConfig {
 	    source_id?: number;
 	    embed_only?: boolean;
+	    paths?: string[];
 	    reason?: string;
 	    reindex?: ReindexTarget;
 	
@@ -964,6 +983,7 @@ export namespace store {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.source_id = source["source_id"];
 	        this.embed_only = source["embed_only"];
+	        this.paths = source["paths"];
 	        this.reason = source["reason"];
 	        this.reindex = this.convertValues(source["reindex"], ReindexTarget);
 	    }

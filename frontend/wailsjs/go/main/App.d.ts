@@ -64,3 +64,5 @@ export function Status():Promise<service.Status>;
 export function UpdateCollection(arg1:string,arg2:service.UpdateCollectionRequest):Promise<service.Collection>;
 
 export function UpdateSettings(arg1:service.Settings):Promise<service.Settings>;
+
+export function UpdateSource(arg1:string,arg2:number,arg3:service.UpdateSourceRequest):Promise<service.Source>;

@@ -125,3 +125,7 @@ export function UpdateCollection(arg1, arg2) {
 export function UpdateSettings(arg1) {
   return window['go']['main']['App']['UpdateSettings'](arg1);
 }
+
+export function UpdateSource(arg1, arg2, arg3) {
+  return window['go']['main']['App']['UpdateSource'](arg1, arg2, arg3);
+}
