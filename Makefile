@@ -55,7 +55,7 @@ test-smoke: ## desktop smoke test under Xvfb only
 test-e2e: ## browser end-to-end tests only
 	@build/scripts/test.sh e2e
 
-bench: setup ## benchmarks: start-up, embedder, vector index (prints medians and ratios; BENCH=startup|embedder|vectors|search|indexing|reindex)
+bench: setup ## benchmarks: start-up, embedder, vector index (prints medians and ratios; BENCH=startup|embedder|vectors|search|indexing|reindex|watch)
 	@build/scripts/bench.sh $(or $(BENCH),all)
 
 lint: ## gofmt, go vet, staticcheck, and generated bindings up to date

@@ -21,7 +21,7 @@ import (
 
 // testOptions are a Quarry on a fresh data directory with the embedded
 // PostgreSQL; a missing PostgreSQL is reported as testenv does.
-func testOptions(t *testing.T) quarry.Options {
+func testOptions(t testing.TB) quarry.Options {
 	t.Helper()
 	if _, err := pgserver.ResolveBinaries(os.Getenv(pgserver.EnvBinaries)); err != nil {
 		testenv.Missing(t, "PostgreSQL binaries: %v", err)
@@ -34,7 +34,7 @@ func testOptions(t *testing.T) quarry.Options {
 	}
 }
 
-func startQuarry(t *testing.T) (*quarry.Quarry, quarry.Options) {
+func startQuarry(t testing.TB) (*quarry.Quarry, quarry.Options) {
 	t.Helper()
 	opts := testOptions(t)
 	q, err := quarry.Start(t.Context(), opts)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Quarry's benchmarks. Each prints medians and ratios; none asserts a time.
 #
-#   build/scripts/bench.sh [startup|embedder|vectors|search|indexing|reindex|all]
+#   build/scripts/bench.sh [startup|embedder|vectors|search|indexing|reindex|watch|all]
 #
 # Compare figures from one run on a quiet machine: a busy machine slows
 # everything 2-5x.
@@ -53,13 +53,19 @@ search() {
 	go test ./backend/indexer -run '^$' -bench SearchOneModelMissing -benchtime 1x -timeout 30m -v | grep -E 'model missing|^Benchmark|ok|FAIL'
 }
 
+watch() {
+	section "watched folders: save → searchable, delete → gone, 1,000 files dropped in, a 500-file folder renamed, idle CPU"
+	go test ./backend/quarry -run '^$' -bench BenchmarkWatch -benchtime 1x -timeout 30m -v | grep -E 'bench_test.go|^Benchmark|ok|FAIL'
+}
+
 case $what in
 startup) startup ;;
 search) search ;;
 indexing) indexing ;;
 reindex) reindex ;;
+watch) watch ;;
 embedder) embedder ;;
 vectors) vectors ;;
-all) startup; embedder; vectors; search; indexing; reindex ;;
-*) echo "usage: $0 [startup|embedder|vectors|search|indexing|reindex|all]" >&2; exit 2 ;;
+all) startup; embedder; vectors; search; indexing; reindex; watch ;;
+*) echo "usage: $0 [startup|embedder|vectors|search|indexing|reindex|watch|all]" >&2; exit 2 ;;
 esac
