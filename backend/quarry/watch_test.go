@@ -188,8 +188,14 @@ func TestWatchedFolder(t *testing.T) {
 		s := sourceState(t, svc, collID)
 		return s.WatchState == "offline", s.WatchState
 	})
+	// Even a rescan asked for while it is away deletes nothing.
+	if _, err := svc.RescanCollection(ctx, collID); err != nil {
+		t.Fatal(err)
+	}
 	time.Sleep(2 * time.Second)
-	settled(t, svc, collID)
+	if ops := settled(t, svc, collID); ops[0].Status != "completed" {
+		t.Errorf("rescan of an offline folder: %s %s", ops[0].Status, ops[0].Error)
+	}
 	if c, _ := svc.GetCollection(ctx, collID); c.DocumentCount != 1503 || !found(svc, collID, "zq5x", "n0005.txt") {
 		t.Fatalf("an offline folder lost documents: %d", c.DocumentCount)
 	}
