@@ -1,13 +1,12 @@
 // Package evaluate is `quarry eval`: it indexes a BEIR-format dataset into
-// a throwaway collection through Quarry's own store, vector engine and
-// embedder, runs every query through the product's search in each mode,
+// a throwaway collection as the app indexes a folder (the indexer's
+// operation, pipeline and write path, the model pool), runs every query through the product's search in each mode,
 // and reports nDCG@10, Recall@100 and MRR@10 as text and JSON.
 package evaluate
 
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -24,9 +23,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/quarry-search/quarry/backend/embedder"
+	"github.com/quarry-search/quarry/backend/indexer"
+	"github.com/quarry-search/quarry/backend/modelpool"
 	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/models/uselite"
 	"github.com/quarry-search/quarry/backend/pgserver"
@@ -74,7 +73,7 @@ type options struct {
 	sweep                                                            string
 	maxQueries                                                       int
 	reranker, rerankerDir                                            string
-	rerankDepth                                                      int
+	rerankDepth, chunkSize                                           int
 	verbose                                                          bool
 }
 
@@ -98,6 +97,7 @@ func Run(ctx context.Context, args []string, stdout io.Writer) int {
 	fs.StringVar(&o.rerankerDir, "reranker-dir", "", "also score hybrid search reranked by the cross-encoder whose files are in this `folder`")
 	fs.StringVar(&o.reranker, "reranker", "ms-marco-MiniLM-L-6-v2", "registered reranker the -reranker-dir files are")
 	fs.IntVar(&o.rerankDepth, "rerank-depth", search.DefaultRerankDepth, "documents the reranker re-scores per query")
+	fs.IntVar(&o.chunkSize, "chunk-size", 0, "chunk size in tokens (default: as much of a document as the model reads)")
 	fs.BoolVar(&o.verbose, "v", false, "log progress to stderr")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -206,18 +206,28 @@ func run(ctx context.Context, o options, log *slog.Logger) (Report, error) {
 	}
 	defer st.Close()
 
-	svc, err := openModel(ctx, m, o.modelDir, tmp, log)
-	if err != nil {
+	// The model is installed into a models folder of this run and served
+	// by the same pool the app uses, to the indexer and to search.
+	if err := installModel(ctx, m, o.modelDir, tmp); err != nil {
 		return rep, err
 	}
-	defer svc.Close()
+	pool := modelpool.New(filepath.Join(tmp, "models"), filepath.Join(tmp, "cache"), "auto", log)
+	defer pool.Close()
+	svc, err := pool.Get(ctx, m.Name)
+	if err != nil {
+		return rep, fmt.Errorf("open model %s: %w", m.Name, err)
+	}
 	var rr *embedder.Service
 	if o.rerankerDir != "" {
 		rm, ok := models.Lookup(o.reranker)
 		if !ok || rm.Kind != models.KindReranker {
 			return rep, fmt.Errorf("%q is not a registered reranker", o.reranker)
 		}
-		if rr, err = openModel(ctx, rm, o.rerankerDir, tmp, log); err != nil {
+		if err := installModel(ctx, rm, o.rerankerDir, tmp); err != nil {
+			return rep, err
+		}
+		if rr, err = embedder.Open(ctx, embedder.Config{Model: rm, Dir: filepath.Join(tmp, "models", rm.Name),
+			Variant: localVariant(rm, o.rerankerDir), CacheDir: filepath.Join(tmp, "cache"), Logger: log}); err != nil {
 			return rep, err
 		}
 		defer rr.Close()
@@ -240,6 +250,13 @@ func run(ctx context.Context, o options, log *slog.Logger) (Report, error) {
 	defer qc.Close()
 	vec := vecindex.New(qc, st, log)
 
+	// BEIR scores whole documents: by default a chunk holds as much of a
+	// document as the model reads.
+	chunkSize := o.chunkSize
+	if chunkSize <= 0 {
+		chunkSize = svc.Info().MaxSeqLen
+	}
+	chunkSize = max(chunkSize, models.MinChunkSize)
 	uid, err := st.LocalUserID(ctx)
 	if err != nil {
 		return rep, err
@@ -247,7 +264,7 @@ func run(ctx context.Context, o options, log *slog.Logger) (Report, error) {
 	c, err := st.CreateCollection(ctx, store.NewCollection{
 		OwnerID: uid, Name: "eval-" + randomHex(6), Description: "quarry eval " + filepath.Base(o.dataset),
 		ModelName: m.Name, EmbeddingDims: svc.Info().Dims, Quantization: string(embedder.Float32),
-		ChunkSize: max(m.DefaultChunkSize, models.MinChunkSize), ChunkOverlap: m.DefaultChunkOverlap,
+		ChunkSize: chunkSize, ChunkOverlap: m.DefaultChunkOverlap,
 	}, uid)
 	if err != nil {
 		return rep, err
@@ -258,22 +275,14 @@ func run(ctx context.Context, o options, log *slog.Logger) (Report, error) {
 		_ = st.DeleteCollection(context.Background(), c.ID, uid)
 	}()
 	t1 := time.Now()
-	paths, err := ingest(ctx, st, svc, c, ds, log)
+	paths, err := ingest(ctx, st, vec, pool, c, ds, filepath.Join(tmp, "corpus"), log)
 	if err != nil {
 		return rep, err
 	}
 	rep.Timings["ingest_s"] = time.Since(t1).Seconds()
-	t1 = time.Now()
-	if err := vec.Ensure(ctx, c); err != nil {
-		return rep, err
-	}
-	if _, err := vec.Rebuild(ctx, c); err != nil {
-		return rep, err
-	}
-	rep.Timings["vector_load_s"] = time.Since(t1).Seconds()
 
 	queries := queryIDs(ds, o.maxQueries)
-	emb := single{name: m.Name, svc: svc}
+	emb := pool
 	if o.weight < 0 {
 		o.weight = m.HybridFusion().Weight
 	}
@@ -374,84 +383,70 @@ func score(ctx context.Context, e *search.Engine, collectionID string, req searc
 	return s, med, nil
 }
 
-// ingest writes every corpus document as one file-backed document with a
-// single chunk (title and text, as BEIR scores whole documents) and its
-// embedding, through the store's own write path. It returns each
-// document's path → corpus id.
-func ingest(ctx context.Context, st *store.Store, svc *embedder.Service, c store.Collection, ds *Dataset, log *slog.Logger) (map[string]string, error) {
-	root := filepath.Join(string(filepath.Separator), "quarry-eval", c.ID)
-	src, err := st.AddSource(ctx, c.ID, "directory", root, 0)
-	if err != nil {
+// ingest writes every corpus document as a text file (title and text)
+// into a folder and indexes the folder as the app does — the indexer's
+// operation, pipeline and write path. It returns each document's path →
+// corpus id.
+func ingest(ctx context.Context, st *store.Store, vec *vecindex.Index, pool *modelpool.Pool, c store.Collection, ds *Dataset, dir string, log *slog.Logger) (map[string]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	paths := make(map[string]string, len(ds.Docs))
-	for _, d := range ds.Docs {
-		paths[filepath.Join(root, d.ID+".txt")] = d.ID
+	for i, d := range ds.Docs {
+		// Corpus ids are not always file names: the file is named by its
+		// position, the map gives the id back.
+		p := filepath.Join(dir, fmt.Sprintf("%06d.txt", i))
+		paths[p] = d.ID
+		if err := os.WriteFile(p, []byte(strings.TrimSpace(d.Title+"\n"+d.Text)+"\n"), 0o644); err != nil {
+			return nil, err
+		}
 	}
-	const batch = 128
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(4)
-	now := time.Now().UTC()
-	for start := 0; start < len(ds.Docs); start += batch {
-		docs := ds.Docs[start:min(start+batch, len(ds.Docs))]
-		g.Go(func() error {
-			texts := make([]string, len(docs))
-			for i, d := range docs {
-				texts[i] = strings.TrimSpace(d.Title + "\n" + d.Text)
-			}
-			vecs, err := svc.Embed(gctx, texts, embedder.Document)
-			if err != nil {
-				return err
-			}
-			for i, d := range docs {
-				sum := sha256.Sum256([]byte(d.ID + "\x00" + texts[i]))
-				path := filepath.Join(root, d.ID+".txt")
-				a, err := st.AttachFile(gctx, c.ID, store.FileInfo{
-					SourceID: src.ID, Path: path, Size: int64(len(texts[i])), Modified: now,
-					MimeType: "text/plain", Hash: hex.EncodeToString(sum[:]),
-				})
-				if err != nil {
-					return err
-				}
-				err = st.CompleteDocument(gctx, c.ID, a.DocumentID, store.DocumentResult{
-					MimeType: "text/plain",
-					Chunks: []store.ChunkRow{{
-						Index: 0, PointID: qdrant.PointID(a.DocumentID, 0), Text: texts[i],
-						TokenCount: len(strings.Fields(texts[i])), CharEnd: len(texts[i]),
-						Embedding: embedder.Float32.Encode(vecs[i]), Format: string(embedder.Float32),
-					}},
-				})
-				if err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+	src, err := st.AddSource(ctx, c.ID, "directory", dir, 0)
+	if err != nil {
+		return nil, err
 	}
-	if err := g.Wait(); err != nil {
-		return nil, fmt.Errorf("index corpus: %w", err)
+	mgr := indexer.New(indexer.Config{Store: st, Index: vec, Embedders: pool, Logger: log,
+		// Every file is a document, whatever its name looks like.
+		ScanOptions: indexer.ScanOptions{IncludeHidden: true}})
+	op, err := mgr.Enqueue(ctx, c.ID, store.OpIndex, store.OpConfig{SourceID: src.ID}, 0)
+	if err != nil {
+		return nil, err
 	}
-	log.Info("corpus indexed", "documents", len(ds.Docs))
-	return paths, nil
+	mctx, stop := context.WithCancel(ctx)
+	var served sync.WaitGroup
+	served.Go(func() { _ = mgr.Serve(mctx) })
+	defer func() { stop(); served.Wait() }()
+	for {
+		o, err := st.GetOperation(ctx, op.ID)
+		if err != nil {
+			return nil, err
+		}
+		switch o.Status {
+		case store.OpCompleted:
+			if failed, _ := o.Progress["files_failed"].(float64); failed > 0 {
+				return nil, fmt.Errorf("index corpus: %v documents failed", failed)
+			}
+			log.Info("corpus indexed", "documents", len(ds.Docs), "chunks", o.Progress["chunks"])
+			return paths, nil
+		case store.OpFailed, store.OpCancelled:
+			return nil, fmt.Errorf("index corpus: %s: %s", o.Status, o.ErrorMessage)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
-// openModel installs the model into a temporary models folder from a
-// local folder and opens it.
-func openModel(ctx context.Context, m models.Model, dir, tmp string, log *slog.Logger) (*embedder.Service, error) {
+// installModel installs a model from a local folder into this run's
+// models folder, as `quarry import-model` would.
+func installModel(ctx context.Context, m models.Model, dir, tmp string) error {
 	if dir == "" {
 		dir = findModelDir(m)
 	}
 	if dir == "" {
-		return nil, fmt.Errorf("no local files for model %s: pass -model-dir", m.Name)
-	}
-	dst := filepath.Join(tmp, "models", m.Name)
-	variant := ""
-	if m.Kind != models.KindStatic {
-		for _, p := range []string{"model_quantized.onnx", "onnx/model_quantized.onnx"} {
-			if _, err := os.Stat(filepath.Join(dir, p)); err == nil {
-				variant = models.VariantInt8
-			}
-		}
+		return fmt.Errorf("no local files for model %s: pass -model-dir", m.Name)
 	}
 	dirs := []string{dir}
 	if m.Kind != models.KindStatic {
@@ -462,10 +457,24 @@ func openModel(ctx context.Context, m models.Model, dir, tmp string, log *slog.L
 			}
 		}
 	}
-	if _, err := models.ImportFolders(ctx, m, variant, dirs, dst, true, nil); err != nil {
-		return nil, fmt.Errorf("import model %s from %s: %w", m.Name, dir, err)
+	if _, err := models.ImportFolders(ctx, m, localVariant(m, dir), dirs, filepath.Join(tmp, "models", m.Name), true, nil); err != nil {
+		return fmt.Errorf("import model %s from %s: %w", m.Name, dir, err)
 	}
-	return embedder.Open(ctx, embedder.Config{Model: m, Dir: dst, Variant: variant, CacheDir: filepath.Join(tmp, "cache"), Logger: log})
+	return nil
+}
+
+// localVariant is the variant a folder holds: int8 when it has the
+// quantized weights.
+func localVariant(m models.Model, dir string) string {
+	if m.Kind == models.KindStatic {
+		return ""
+	}
+	for _, p := range []string{"model_quantized.onnx", "onnx/model_quantized.onnx"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err == nil {
+			return models.VariantInt8
+		}
+	}
+	return ""
 }
 
 func sharedDir() string {
@@ -505,19 +514,6 @@ func findModelDir(m models.Model) string {
 		}
 	}
 	return ""
-}
-
-// single serves one open model to the search engine.
-type single struct {
-	name string
-	svc  *embedder.Service
-}
-
-func (s single) Get(_ context.Context, name string) (*embedder.Service, error) {
-	if name != s.name {
-		return nil, fmt.Errorf("model %s is not loaded", name)
-	}
-	return s.svc, nil
 }
 
 type reranker struct{ svc *embedder.Service }
