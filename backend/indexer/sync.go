@@ -253,8 +253,11 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, cfg store.OpConfig)
 
 	// Stage 2: record, deduplicate, extract, chunk and commit text, in
 	// parallel; then catch up on text stored earlier without vectors.
-	// Workers wait on the disk and the database as much as they compute:
-	// more of them than cores keeps both busy.
+	// Hashers read each file's content; files at new paths are recorded
+	// many per statement by the attacher, others one by one (they may
+	// replace a document); extractors cut text into chunks. Workers wait
+	// on the disk and the database as much as they compute: more of them
+	// than cores keeps both busy.
 	workers := r.m.cfg.ExtractWorkers
 	if workers <= 0 {
 		workers = max(4, 2*runtime.NumCPU())
@@ -268,18 +271,43 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, cfg store.OpConfig)
 	})
 	g.Go(func() error {
 		defer close(toEmbed)
-		var extractors errgroup.Group
+		stage, sctx := errgroup.WithContext(gctx)
+		newFiles := make(chan found, 2*attachBatch)
+		toExtract := make(chan attached, 64)
+		var hashing sync.WaitGroup
 		for range workers {
-			extractors.Go(func() error {
+			hashing.Add(1)
+			stage.Go(func() error {
+				defer hashing.Done()
 				for f := range files {
-					if err := r.prepare(gctx, f, &inflight, commits); err != nil {
+					if err := r.route(sctx, f, newFiles, &inflight, commits); err != nil {
 						return err
 					}
 				}
 				return nil
 			})
 		}
-		err := extractors.Wait()
+		go func() {
+			hashing.Wait()
+			close(newFiles)
+		}()
+		stage.Go(func() error {
+			defer close(toExtract)
+			return batches(sctx, newFiles, attachBatch, attachWait, func(batch []found) error {
+				return r.attachNew(sctx, batch, toExtract)
+			})
+		})
+		for range workers {
+			stage.Go(func() error {
+				for a := range toExtract {
+					if err := r.process(sctx, a, &inflight, commits); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		err := stage.Wait()
 		close(commits)
 		<-committed
 		if err != nil {
@@ -439,49 +467,106 @@ func unchanged(k store.KnownPath, f foundFile) bool {
 	return k.Size == f.Size && k.Modified.Truncate(time.Microsecond).Equal(f.Modified.Truncate(time.Microsecond))
 }
 
-// prepare records a file and, when its content is new, extracts and
-// chunks it and hands it to the committer, which commits its text and
-// chunks with other documents': from then on keyword search finds it. A
-// file whose content the collection already holds only gains a path.
-func (r *run) prepare(ctx context.Context, f found, inflight *sync.Map, out chan<- prepared) error {
+// attached is a recorded file on its way to extraction.
+type attached struct {
+	f   found
+	att store.Attachment
+}
+
+// attachBatch is how many files at new paths are recorded per statement,
+// and attachWait how long a partial batch waits for more.
+const (
+	attachBatch = 64
+	attachWait  = 5 * time.Millisecond
+)
+
+// route reads a file's content hash and sends a file at a new path to
+// the attacher; a file at a known path (changed) is recorded and
+// processed here.
+func (r *run) route(ctx context.Context, f found, fresh chan<- found, inflight *sync.Map, out chan<- prepared) error {
 	r.c.setCurrent(f.Path)
 	if err := f.hash(); err != nil {
 		r.c.filesFailed.Add(1)
 		r.log.Warn("file cannot be read", "path", f.Path, "err", err)
 		return nil
 	}
-	info := store.FileInfo{SourceID: f.sourceID, Path: f.Path, Size: f.Size, Modified: f.Modified, MimeType: f.MimeType, Hash: f.Hash}
-	var att store.Attachment
-	attached := false
 	if f.fresh {
-		// A path never seen with content never seen: one statement.
-		id, ok, err := r.m.cfg.Store.AttachNew(ctx, r.coll.ID, info)
-		if err != nil {
-			return err
+		select {
+		case fresh <- f:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		att, attached = store.Attachment{DocumentID: id, Process: true}, ok
 	}
-	if !attached {
-		var err error
-		if att, err = r.m.cfg.Store.AttachFile(ctx, r.coll.ID, info); err != nil {
-			return err
-		}
+	att, err := r.attachOne(ctx, f)
+	if err != nil {
+		return err
+	}
+	return r.process(ctx, attached{f, att}, inflight, out)
+}
+
+func fileInfo(f found) store.FileInfo {
+	return store.FileInfo{SourceID: f.sourceID, Path: f.Path, Size: f.Size, Modified: f.Modified, MimeType: f.MimeType, Hash: f.Hash}
+}
+
+// attachOne records one file, deduplicating by content; a changed file
+// may leave its old document without a path.
+func (r *run) attachOne(ctx context.Context, f found) (store.Attachment, error) {
+	att, err := r.m.cfg.Store.AttachFile(ctx, r.coll.ID, fileInfo(f))
+	if err != nil {
+		return att, err
 	}
 	r.addOrphans(att.Orphaned)
-	if _, dup := inflight.LoadOrStore(att.DocumentID, true); dup || !att.Process {
+	return att, nil
+}
+
+// attachNew records files at paths the collection has never seen, many
+// per statement; those whose content is known already are recorded one
+// by one.
+func (r *run) attachNew(ctx context.Context, batch []found, out chan<- attached) error {
+	infos := make([]store.FileInfo, len(batch))
+	for i, f := range batch {
+		infos[i] = fileInfo(f)
+	}
+	ids, err := r.m.cfg.Store.AttachNewMany(ctx, r.coll.ID, infos)
+	if err != nil {
+		return err
+	}
+	for i, f := range batch {
+		a := attached{f: f, att: store.Attachment{DocumentID: ids[i], Process: true}}
+		if ids[i] == "" {
+			if a.att, err = r.attachOne(ctx, f); err != nil {
+				return err
+			}
+		}
+		select {
+		case out <- a:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// process extracts and chunks a recorded file whose content is new and
+// hands it to the committer, which commits its text and chunks with other
+// documents': from then on keyword search finds it. A file whose content
+// the collection already holds only gained a path.
+func (r *run) process(ctx context.Context, a attached, inflight *sync.Map, out chan<- prepared) error {
+	if _, dup := inflight.LoadOrStore(a.att.DocumentID, true); dup || !a.att.Process {
 		r.c.filesDone.Add(1)
 		return nil
 	}
-	res, err := extractAndChunk(ctx, f.foundFile, r.chunker, r.m.cfg.OCR)
+	res, err := extractAndChunk(ctx, a.f.foundFile, r.chunker, r.m.cfg.OCR)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		r.c.filesFailed.Add(1)
-		return r.m.cfg.Store.FailDocument(ctx, att.DocumentID, err.Error())
+		return r.m.cfg.Store.FailDocument(ctx, a.att.DocumentID, err.Error())
 	}
 	select {
-	case out <- prepared{f: f, docID: att.DocumentID, res: res, rows: chunkRows(att.DocumentID, res.Chunks)}:
+	case out <- prepared{f: a.f, docID: a.att.DocumentID, res: res, rows: chunkRows(a.att.DocumentID, res.Chunks)}:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

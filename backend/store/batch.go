@@ -3,9 +3,9 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -14,36 +14,69 @@ import (
 // (a pipelined batch, which PostgreSQL runs as one implicit transaction)
 // instead of one transaction of several statements per file.
 
-// AttachNew records a file at a path the collection has never seen, in one
-// statement. ok is false when its content is known already (or the path
-// appeared meanwhile): AttachFile then decides, deduplicating as usual.
-func (s *Store) AttachNew(ctx context.Context, collectionID string, f FileInfo) (docID string, ok bool, err error) {
-	err = s.pool.QueryRow(ctx, `
-		WITH doc AS (
+// AttachNewMany records files at paths the collection has never seen,
+// with content it has never seen, in one statement (and one round trip):
+// it returns, per file, the new document's id, or "" where
+// the file was not attached — its content is known already, another file
+// of the batch has the same content, or the path appeared meanwhile —
+// which AttachFile then decides one by one.
+func (s *Store) AttachNewMany(ctx context.Context, collectionID string, files []FileInfo) ([]string, error) {
+	out := make([]string, len(files))
+	if len(files) == 0 {
+		return out, nil
+	}
+	srcs, paths, names, sizes, mimes, hashes, mods := make([]int64, len(files)), make([]string, len(files)), make([]string, len(files)),
+		make([]int64, len(files)), make([]string, len(files)), make([]string, len(files)), make([]time.Time, len(files))
+	index := make(map[string]int, len(files))
+	for i, f := range files {
+		srcs[i], paths[i], names[i], sizes[i], mimes[i], hashes[i], mods[i] = f.SourceID, f.Path, filepath.Base(f.Path), f.Size, f.MimeType, f.Hash, f.Modified
+		index[f.Path] = i
+	}
+	rows, err := s.pool.Query(ctx, `
+		WITH input AS (
+			SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::timestamptz[])
+				WITH ORDINALITY AS t(source_id, path, name, size, mime, hash, modified, ord)
+		), fresh AS (
+			SELECT DISTINCT ON (i.hash) i.* FROM input i
+			WHERE NOT EXISTS (SELECT 1 FROM document_paths p WHERE p.collection_id = $1 AND p.path = i.path)
+			ORDER BY i.hash, i.ord
+		), doc AS (
 			INSERT INTO documents (collection_id, source_id, file_path, file_name, file_size, mime_type,
 				content_hash, modified_at, status)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'processing'
-			WHERE NOT EXISTS (SELECT 1 FROM document_paths WHERE collection_id = $1 AND path = $3)
+			SELECT $1, source_id, path, name, size, mime, hash, modified, 'processing' FROM fresh
 			ON CONFLICT (collection_id, content_hash) DO NOTHING
-			RETURNING id
+			RETURNING id, file_path
 		), path AS (
 			INSERT INTO document_paths (document_id, collection_id, source_id, path, file_size, modified_at)
-			SELECT id, $1, $2, $3, $5, $8 FROM doc
-			RETURNING document_id
+			SELECT d.id, $1, f.source_id, f.path, f.size, f.modified FROM doc d JOIN fresh f ON f.path = d.file_path
+			RETURNING document_id, path
 		)
-		SELECT document_id::text FROM path`,
-		collectionID, f.SourceID, f.Path, filepath.Base(f.Path), f.Size, f.MimeType, f.Hash, f.Modified).Scan(&docID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", false, nil
+		SELECT document_id::text, path FROM path`,
+		collectionID, srcs, paths, names, sizes, mimes, hashes, mods)
+	if err == nil {
+		for rows.Next() {
+			var id, p string
+			if err = rows.Scan(&id, &p); err != nil {
+				break
+			}
+			if i, ok := index[p]; ok {
+				out[i] = id
+			}
+		}
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
 	}
 	if isUniqueViolation(err, "") {
-		// The path was attached by another worker meanwhile.
-		return "", false, nil
+		// A path was attached by another writer meanwhile: the whole
+		// statement is undone; AttachFile decides each file.
+		return make([]string, len(files)), nil
 	}
 	if err != nil {
-		return "", false, fmt.Errorf("attach %s: %w", f.Path, err)
+		return nil, fmt.Errorf("attach %d files: %w", len(files), err)
 	}
-	return docID, true, nil
+	return out, nil
 }
 
 // Completion is one document's processing result, for CompleteDocuments.

@@ -73,15 +73,14 @@ func TestBulkAttachAndComplete(t *testing.T) {
 	file := func(i int, hash string) store.FileInfo {
 		return store.FileInfo{SourceID: src.ID, Path: fmt.Sprintf("/data/f%d.txt", i), Size: 10, Modified: time.Now(), MimeType: "text/plain", Hash: hash}
 	}
-	a, ok, err := s.AttachNew(ctx, c.ID, file(1, "h1"))
-	if err != nil || !ok {
-		t.Fatalf("attach new = %s, %v, %v", a, ok, err)
+	ids, err := s.AttachNewMany(ctx, c.ID, []store.FileInfo{file(1, "h1"), file(5, "h5"), file(6, "h5")})
+	if err != nil || ids[0] == "" || ids[1] == "" || ids[2] != "" {
+		t.Fatalf("attach new = %q, %v; want the first two, not the second file with the same content", ids, err)
 	}
-	if _, ok, err := s.AttachNew(ctx, c.ID, file(2, "h1")); err != nil || ok {
-		t.Fatalf("attach new with known content = %v, %v; want not done", ok, err)
-	}
-	if _, ok, err := s.AttachNew(ctx, c.ID, file(1, "h9")); err != nil || ok {
-		t.Fatalf("attach new at a known path = %v, %v; want not done", ok, err)
+	a := ids[0]
+	ids, err = s.AttachNewMany(ctx, c.ID, []store.FileInfo{file(2, "h1"), file(1, "h9"), file(7, "h7")})
+	if err != nil || ids[0] != "" || ids[1] != "" || ids[2] == "" {
+		t.Fatalf("attach new with known content, at a known path, and new = %q, %v; want only the last", ids, err)
 	}
 	b, err := s.AttachFile(ctx, c.ID, file(3, "h3"))
 	if err != nil {
