@@ -18,6 +18,8 @@ export const OUT = process.env.QUARRY_E2E_OUT;
 const READY_TIMEOUT_MS = 90_000;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** Where build/scripts/test.sh collects results: screenshots land there when $QUARRY_E2E_OUT is not set. */
+export const RESULTS_DIR = OUT || path.join(repoRoot, 'build', 'test-results');
 /** The shared models and datasets, beside the repository unless QUARRY_SHARED_DIR says otherwise. */
 export const SHARED = process.env.QUARRY_SHARED_DIR || path.resolve(repoRoot, '../shared');
 /** The test model: MiniLM-L6's real tokenizer with synthetic weights of the same shape. */
@@ -222,13 +224,16 @@ export async function closeSession({ app, context }, tmp) {
   if (tmp) await rm(tmp, { recursive: true, force: true }).catch(() => {});
 }
 
-/** Saves a screenshot to $QUARRY_E2E_OUT, first dismissing toasts unless keepToasts. */
-export async function screenshot(page, name, { keepToasts = false } = {}) {
-  if (!OUT) return;
+/**
+ * Saves a screenshot to dir ($QUARRY_E2E_OUT unless given; none when
+ * neither is), first dismissing toasts unless keepToasts.
+ */
+export async function screenshot(page, name, { keepToasts = false, dir = OUT } = {}) {
+  if (!dir) return;
   if (!keepToasts) {
     const close = page.getByTestId(/^toast-/).getByRole('button', { name: 'Dismiss', exact: true });
     while ((await close.count()) > 0) await close.first().click();
   }
-  await mkdir(OUT, { recursive: true });
-  await page.screenshot({ path: path.join(OUT, name), animations: 'disabled' });
+  await mkdir(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, name), animations: 'disabled' });
 }

@@ -3,24 +3,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import App from './App.svelte';
 import { Toasts } from './lib/toasts.svelte';
-import { collection, doc, fakeApi, operation, progress, type FakeApi } from './test/fixtures';
-import type { Source } from './lib/types';
+import { collection, doc, fakeApi, operation, progress, source, type FakeApi } from './test/fixtures';
 
 const CID = '11111111-1111-4111-8111-111111111111';
-
-function source(over: Partial<Source> = {}): Source {
-  return {
-    id: 7,
-    collection_id: CID,
-    type: 'directory',
-    path: '/home/me/papers',
-    document_count: 0,
-    size_bytes: 0,
-    last_indexed_at: null,
-    created_at: '2026-01-01T00:00:00Z',
-    ...over,
-  };
-}
 
 function setup(api: FakeApi, pollMs = 0) {
   const toasts = new Toasts(0);
@@ -77,6 +62,29 @@ describe('App with live operations', () => {
     api.collections = [collection({ document_count: 5, vector_count: 9 })];
     api.emit('collection:changed', CID);
     await vi.waitFor(() => expect(within(item()).getByTestId('collection-counts').textContent).toContain('5 documents · 9 vectors'));
+  });
+
+  it('switches a folder’s watch off and on; a watch that changes state is shown on collection:changed', async () => {
+    const api = fakeApi({ collections: [collection({ source_count: 1 })] });
+    api.sources = [source()];
+    setup(api);
+    const row = await screen.findByTestId('source-item');
+    expect(within(row).getByTestId('watch-state').textContent).toBe('Watching');
+    const sw = within(row).getByRole('switch', { name: 'Watch for changes' }) as HTMLInputElement;
+    await fireEvent.click(sw);
+    await vi.waitFor(() => expect(within(screen.getByTestId('source-item')).getByTestId('watch-state').textContent).toBe('Watching off'));
+    expect(api.calls).toContain(`watch ${CID} 7 false`);
+    expect(screen.getByTestId('watch-message').textContent).toContain('changes reach search when you rescan');
+    expect(sw.checked).toBe(false);
+    await fireEvent.click(sw);
+    await vi.waitFor(() => expect(within(screen.getByTestId('source-item')).getByTestId('watch-state').textContent).toBe('Watching'));
+    expect(api.calls).toContain(`watch ${CID} 7 true`);
+
+    // The folder goes away: the server says so with collection:changed.
+    api.sources = [source({ watch_state: 'offline', watch_message: 'The folder is not there. Its documents stay searchable.' })];
+    api.emit('collection:changed', CID);
+    await vi.waitFor(() => expect(screen.getByTestId('watch-state').textContent).toBe('Offline'));
+    expect(screen.getByTestId('watch-message').textContent).toBe('The folder is not there. Its documents stay searchable.');
   });
 
   it('shows a folder’s queued indexing, cancels it, and rescans', async () => {

@@ -53,7 +53,7 @@ describe('App search', () => {
 
   it('mode, file types, folder and scope map to the request', async () => {
     const api = fakeApi({ collections: [NOTES, PAPERS] });
-    api.sources.push({ id: 7, collection_id: 'c2', type: 'directory', path: '/home/me/papers', document_count: 1, size_bytes: 1, last_indexed_at: null, created_at: '' });
+    api.sources.push({ id: 7, collection_id: 'c2', type: 'directory', path: '/home/me/papers', document_count: 1, size_bytes: 1, last_indexed_at: null, created_at: '', watch: true, watch_state: 'watching' });
     const { input } = await setup(api);
     await type(input, 'tides');
     await screen.findByTestId('search-result');

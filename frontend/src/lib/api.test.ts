@@ -10,7 +10,7 @@ import {
   type FetchFn,
   type WailsBindings,
 } from './api';
-import { collection, operation, progress } from '../test/fixtures';
+import { collection, operation, progress, source } from '../test/fixtures';
 
 describe('toApiError', () => {
   const cases: { name: string; in: unknown; want: { code: string; message: string; field?: string } }[] = [
@@ -145,6 +145,27 @@ describe('HTTP transport', () => {
     expect(seen[8].body).toEqual({ path: '/x' });
   });
 
+  it('switches a folder’s watch with PATCH on the source', async () => {
+    const seen: Seen[] = [];
+    const paused = source({ id: 7, watch: false, watch_state: 'paused', watch_message: 'Watching is off: changes reach search when you rescan.' });
+    const api = createHttpApi(
+      fakeFetch(() => json(200, paused), seen),
+      '',
+      undefined,
+    );
+    expect(await api.updateSource('a b', 7, { watch: false })).toEqual(paused);
+    await api.updateSource('a b', 7, { watch: true });
+    expect(seen).toEqual([
+      { url: '/api/v1/collections/a%20b/sources/7', method: 'PATCH', body: { watch: false } },
+      { url: '/api/v1/collections/a%20b/sources/7', method: 'PATCH', body: { watch: true } },
+    ]);
+  });
+
+  it('rejects a watch switch of a folder that is gone with the server error', async () => {
+    const api = createHttpApi(fakeFetch(() => json(404, { error: { code: 'not_found', message: 'Not found: source 9.' } })), '', undefined);
+    await expect(api.updateSource('c', 9, { watch: true })).rejects.toMatchObject({ code: 'not_found', message: 'Not found: source 9.' });
+  });
+
   it('turns null lists into empty ones', async () => {
     const api = createHttpApi(fakeFetch(() => json(200, null)));
     expect(await api.listCollections()).toEqual([]);
@@ -222,6 +243,10 @@ describe('desktop transport', () => {
         RemoveSource: async (...a) => {
           seen.push(a);
         },
+        UpdateSource: async (...a) => {
+          seen.push(a);
+          return source({ id: 3, watch: false, watch_state: 'paused' });
+        },
         InstallModel: async (...a) => {
           seen.push(a);
           return {};
@@ -239,12 +264,14 @@ describe('desktop transport', () => {
     expect(api.kind).toBe('desktop');
     expect((await api.updateCollection('id1', { name: 'B' })).name).toBe('B');
     await api.removeSource('id1', 3);
+    expect(await api.updateSource('id1', 3, { watch: false })).toMatchObject({ id: 3, watch: false, watch_state: 'paused' });
     await api.installModel({ model: 'm', variant: 'int8' });
     expect((await api.planReindex('id1', { quantization: 'int8' })).kind).toBe('reencode');
     expect((await api.reindexCollection('id1', { chunk_size: 128 })).type).toBe('reindex');
     expect(seen).toEqual([
       ['id1', { name: 'B' }],
       ['id1', 3],
+      ['id1', 3, { watch: false }],
       [{ model: 'm', variant: 'int8' }],
       ['id1', { quantization: 'int8' }],
       ['id1', { chunk_size: 128 }],
@@ -267,6 +294,14 @@ describe('desktop transport', () => {
     const err = await api.addSource('c', { path: '/etc/passwd' }).catch((e) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ code: 'not_a_directory', message: '/etc/passwd is a file.', field: 'path' });
+  });
+
+  it('rejects a failed watch switch with the formatter error, and says when the build lacks the binding', async () => {
+    const api = createDesktopApi(
+      bindings({ UpdateSource: () => Promise.reject(new Error(JSON.stringify({ code: 'not_found', message: 'Not found: source 9.' }))) }),
+    );
+    await expect(api.updateSource('c', 9, { watch: true })).rejects.toMatchObject({ code: 'not_found', message: 'Not found: source 9.' });
+    await expect(createDesktopApi(bindings()).updateSource('c', 9, { watch: true })).rejects.toMatchObject({ code: 'unsupported' });
   });
 
   it('reads the formatter JSON from the Error the Wails runtime rejects with', async () => {

@@ -20,6 +20,7 @@ import type {
   Source,
   Status,
   UpdateCollectionRequest,
+  UpdateSourceRequest,
   Settings,
   InstallModelRequest,
   ImportModelRequest,
@@ -60,6 +61,8 @@ export interface Api {
   listSources(collectionId: string): Promise<Source[]>;
   addSource(collectionId: string, req: AddSourceRequest): Promise<Source>;
   removeSource(collectionId: string, sourceId: number): Promise<void>;
+  /** Changes a folder's settings (watching on or off); resolves with the folder as it now stands. */
+  updateSource(collectionId: string, sourceId: number, req: UpdateSourceRequest): Promise<Source>;
   /** Queues an operation that indexes what changed in all the collection's folders. */
   rescanCollection(id: string): Promise<Operation>;
   /** The collection's operations, newest first. */
@@ -433,6 +436,7 @@ export function createHttpApi(
     listSources: (cid) => call<Source[] | null>('GET', `/collections/${seg(cid)}/sources`).then((v) => v ?? []),
     addSource: (cid, req) => call('POST', `/collections/${seg(cid)}/sources`, req),
     removeSource: (cid, sid) => call('DELETE', `/collections/${seg(cid)}/sources/${sid}`),
+    updateSource: (cid, sid, req) => call('PATCH', `/collections/${seg(cid)}/sources/${sid}`, req),
     // The server reads no body here, but every POST must say application/json.
     rescanCollection: (id) => call('POST', `/collections/${seg(id)}/rescan`, {}),
     getSettings: () => call('GET', '/settings'),
@@ -479,6 +483,7 @@ export interface WailsBindings {
   ListSources(collectionId: string): Promise<unknown>;
   AddSource(collectionId: string, req: AddSourceRequest): Promise<unknown>;
   RemoveSource(collectionId: string, sourceId: number): Promise<unknown>;
+  UpdateSource?(collectionId: string, sourceId: number, req: UpdateSourceRequest): Promise<unknown>;
   RescanCollection(id: string): Promise<unknown>;
   ListOperations(collectionId: string): Promise<unknown>;
   GetOperation(id: string): Promise<unknown>;
@@ -537,6 +542,7 @@ export function createDesktopApi(b: WailsBindings, rt?: WailsRuntime): Api {
     listSources: (cid) => list(() => b.ListSources(cid)),
     addSource: (cid, req) => w(() => b.AddSource(cid, req)),
     removeSource: (cid, sid) => w<void>(() => b.RemoveSource(cid, sid)).then(() => undefined),
+    updateSource: (cid, sid, req) => w(() => (b.UpdateSource ? b.UpdateSource(cid, sid, req) : missing('UpdateSource'))),
     rescanCollection: (id) => w(() => b.RescanCollection(id)),
     getSettings: () => w(() => (b.GetSettings ? b.GetSettings() : missing('GetSettings'))),
     updateSettings: (st) => w(() => (b.UpdateSettings ? b.UpdateSettings(st) : missing('UpdateSettings'))),

@@ -54,9 +54,25 @@ export interface Source {
   size_bytes: number;
   last_indexed_at: string | null;
   created_at: string;
+  /**
+   * The switch: changes on disk reach search by themselves (true, the
+   * default) or only when the folder is rescanned.
+   */
+  watch: boolean;
+  /** How the folder's watch stands now. */
+  watch_state: WatchState;
+  /** Why the watch stands so, and what to do about it. */
+  watch_message?: string;
   /** The operation that indexes a folder just added. */
   operation_id?: string;
 }
+
+/**
+ * watching; scanning (an index or rescan covers the folder); paused (the
+ * switch is off); offline (the folder is not there, its documents stay
+ * searchable); error (e.g. the system's limit of watches).
+ */
+export type WatchState = 'watching' | 'scanning' | 'paused' | 'offline' | 'error';
 
 export interface Model {
   name: string;
@@ -164,6 +180,12 @@ export interface UpdateCollectionRequest {
 
 export interface AddSourceRequest {
   path: string;
+}
+
+/** Changes a folder's settings; absent fields stay as they are. */
+export interface UpdateSourceRequest {
+  /** Watch the folder for changes (true) or only index it on a rescan (false). */
+  watch?: boolean;
 }
 
 /** The error object both transports reject with, as the server renders it. */

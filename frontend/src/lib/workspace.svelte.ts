@@ -4,7 +4,7 @@
 // carries out what the collection views ask.
 
 import { toApiError, type Api, type ApiError } from './api';
-import type { Collection, Operation, Progress, Source, Status, UpdateCollectionRequest } from './types';
+import type { Collection, Operation, Progress, Source, Status, UpdateCollectionRequest, UpdateSourceRequest } from './types';
 import type { Toasts } from './toasts.svelte';
 import { LiveOperations } from './live.svelte';
 import { ModelsStore } from './models.svelte';
@@ -308,6 +308,20 @@ export class Workspace {
     this.sources = this.sources.filter((x) => x.id !== s.id);
     this.#toasts.success(`Removed ${s.path}.`);
     void this.refreshSelected();
+  };
+
+  /**
+   * Changes a folder's settings (watching on or off); rejects with the
+   * server's error. Turning watching on queues a catch-up rescan: the
+   * folders and operations are read again.
+   */
+  updateSource = async (s: Source, req: UpdateSourceRequest): Promise<void> => {
+    const id = s.collection_id;
+    const updated = await this.#api.updateSource(id, s.id, req);
+    if (id !== this.selectedId) return;
+    this.sources = this.sources.map((x) => (x.id === updated.id ? { ...x, ...updated } : x));
+    void this.loadSources(id, true);
+    void this.loadOperations(id, true);
   };
 
   /** Polls what events would have told: counts and running operations. */

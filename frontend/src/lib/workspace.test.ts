@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Workspace } from './workspace.svelte';
 import { Toasts } from './toasts.svelte';
-import { GLOVE, collection, fakeApi, operation, progress } from '../test/fixtures';
+import { GLOVE, collection, fakeApi, operation, progress, source } from '../test/fixtures';
 
 function setup() {
   const api = fakeApi({ collections: [collection({ id: 'a', name: 'A' }), collection({ id: 'b', name: 'B' })] });
@@ -63,5 +63,30 @@ describe('Workspace', () => {
     api.emit('model:download', { model: api.models[1].name, file: 'model.onnx', file_index: 0, files: 1, done: 1, total: 2 });
     expect(ws.models.list[1]).toMatchObject({ state: 'downloading', download_percent: 50 });
     off();
+  });
+
+  it('switches a folder’s watch and reads the folders and operations again', async () => {
+    const { api, ws } = setup();
+    api.sources = [source({ collection_id: 'a' }), source({ id: 8, collection_id: 'a', path: '/home/me/notes' })];
+    await ws.load();
+    await vi.waitFor(() => expect(ws.sources).toHaveLength(2));
+    const list = vi.spyOn(api, 'listSources');
+    const ops = vi.spyOn(api, 'listOperations');
+    await ws.updateSource(ws.sources[0], { watch: false });
+    expect(api.calls).toContain('watch a 7 false');
+    expect(ws.sources.map((s) => [s.id, s.watch, s.watch_state])).toEqual([
+      [7, false, 'paused'],
+      [8, true, 'watching'],
+    ]);
+    expect(list).toHaveBeenCalledWith('a');
+    expect(ops).toHaveBeenCalledWith('a');
+  });
+
+  it('a failed watch switch rejects and leaves the folders as they were', async () => {
+    const { api, ws } = setup();
+    await ws.load();
+    await expect(ws.updateSource(source({ collection_id: 'a', id: 99 }), { watch: false })).rejects.toMatchObject({ code: 'not_found' });
+    expect(ws.sources).toEqual([]);
+    expect(api.calls).toContain('watch a 99 false');
   });
 });

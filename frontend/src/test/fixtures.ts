@@ -112,6 +112,22 @@ export function collection(over: Partial<Collection> = {}): Collection {
   };
 }
 
+export function source(over: Partial<Source> = {}): Source {
+  return {
+    id: 7,
+    collection_id: '11111111-1111-4111-8111-111111111111',
+    type: 'directory',
+    path: '/home/me/papers',
+    document_count: 0,
+    size_bytes: 0,
+    last_indexed_at: null,
+    created_at: '2026-01-01T00:00:00Z',
+    watch: true,
+    watch_state: 'watching',
+    ...over,
+  };
+}
+
 export function progress(over: Partial<Progress> = {}): Progress {
   return {
     operation_id: 'op-1',
@@ -364,6 +380,8 @@ export function fakeApi(
         size_bytes: 0,
         last_indexed_at: null,
         created_at: '2026-01-01T00:00:00Z',
+        watch: true,
+        watch_state: 'watching',
       };
       api.sources.push(s);
       // Adding a folder queues its indexing.
@@ -374,6 +392,19 @@ export function fakeApi(
     async removeSource(cid, sid) {
       api.calls.push(`remove ${cid} ${sid}`);
       api.sources = api.sources.filter((s) => s.id !== sid);
+    },
+    async updateSource(cid, sid, req) {
+      api.calls.push(`watch ${cid} ${sid} ${req.watch}`);
+      const i = api.sources.findIndex((s) => s.collection_id === cid && s.id === sid);
+      if (i < 0) throw new ApiError('not_found', `Not found: source ${sid}.`);
+      const watch = req.watch ?? api.sources[i].watch;
+      api.sources[i] = {
+        ...api.sources[i],
+        watch,
+        watch_state: watch ? 'watching' : 'paused',
+        watch_message: watch ? undefined : 'Watching is off: changes reach search when you rescan.',
+      };
+      return { ...api.sources[i] };
     },
     async getSettings() {
       return { ...api.settings };
