@@ -197,7 +197,7 @@ func (m *Manager) run(ctx context.Context, op store.Operation) {
 	opCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	c := &counters{}
-	base := Progress{OperationID: op.ID, CollectionID: op.CollectionID, Type: op.Type, Status: store.OpProcessing}
+	base := Progress{OperationID: op.ID, CollectionID: op.CollectionID, Type: op.Type, Reason: op.Config.Reason, Status: store.OpProcessing}
 	started := time.Now()
 	repCtx, stopRep := context.WithCancel(context.Background())
 	repDone := make(chan struct{})
@@ -296,7 +296,7 @@ func progressMap(p Progress) map[string]any {
 		"phase": p.Phase, "files_total": p.FilesTotal, "files_done": p.FilesDone, "files_failed": p.FilesFailed,
 		"files_skipped": p.FilesSkipped, "chunks": p.Chunks, "embedded": p.Embedded, "model_calls": p.ModelCalls, "bytes": p.Bytes, "current_file": p.CurrentFile,
 		"files_per_sec": p.FilesPerSec, "chunks_per_sec": p.ChunksPerSec, "eta_seconds": p.ETASeconds,
-		"elapsed_ms": p.ElapsedMS, "error": p.Error, "status": p.Status, "waiting": p.Waiting,
+		"elapsed_ms": p.ElapsedMS, "error": p.Error, "status": p.Status, "waiting": p.Waiting, "reason": p.Reason,
 	}
 }
 

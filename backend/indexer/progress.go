@@ -14,6 +14,9 @@ type Progress struct {
 	OperationID  string `json:"operation_id"`
 	CollectionID string `json:"collection_id"`
 	Type         string `json:"type"`
+	// Reason says why the operation was queued ("watch" for changes a
+	// folder's watch saw, "retry", "model ready"); empty when asked for.
+	Reason string `json:"reason,omitempty"`
 	// Status is the operation's status; "processing" until it ends.
 	Status       string `json:"status"`
 	Phase        string `json:"phase"`

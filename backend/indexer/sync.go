@@ -263,6 +263,7 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, cfg store.OpConfig)
 		workers = max(4, 2*runtime.NumCPU())
 	}
 	var inflight sync.Map
+	textDone := make(chan struct{})
 	commits := make(chan prepared, 64)
 	committed := make(chan struct{})
 	g.Go(func() error {
@@ -310,6 +311,7 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, cfg store.OpConfig)
 		err := stage.Wait()
 		close(commits)
 		<-committed
+		close(textDone)
 		if err != nil {
 			return err
 		}
@@ -323,13 +325,26 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, cfg store.OpConfig)
 	})
 
 	// Stage 3: embed chunks in batches across documents, so the model
-	// always has full batches while extraction runs ahead.
+	// always has full batches while extraction runs ahead. Text goes
+	// first: embedding starts once every file's text is committed, or
+	// after a head start for long runs, so a new folder is keyword-
+	// searchable as soon as the machine allows; what the embedding stage
+	// had no room for meanwhile is embedded from PostgreSQL by the
+	// catch-up pass.
 	g.Go(func() error {
 		defer close(embedded)
 		if r.emb == nil {
 			for range toEmbed {
 			}
 			return nil
+		}
+		head := time.NewTimer(textHeadStart)
+		defer head.Stop()
+		select {
+		case <-textDone:
+		case <-head.C:
+		case <-gctx.Done():
+			return gctx.Err()
 		}
 		return embedStage(gctx, r.emb, toEmbed, embedded, r.m.batcher(r.emb), &r.c.modelCalls)
 	})
@@ -645,6 +660,16 @@ func (r *run) catchUp(ctx context.Context, out chan<- *docWork) error {
 			return nil
 		}
 		r.c.setPhase("embedding stored text")
+		var same []string
+		for _, u := range batch {
+			if _, done := r.sent.Load(u.ID); !done && u.ChunkedWith == r.chunkedWith {
+				same = append(same, u.ID)
+			}
+		}
+		stored, err := r.m.cfg.Store.ChunksOf(ctx, same)
+		if err != nil {
+			return err
+		}
 		for _, u := range batch {
 			after = u.ID
 			if _, done := r.sent.Load(u.ID); done {
@@ -652,9 +677,7 @@ func (r *run) catchUp(ctx context.Context, out chan<- *docWork) error {
 			}
 			d := &docWork{id: u.ID, sourceID: u.SourceID, path: u.Path, mimeType: u.MimeType, modified: u.Modified}
 			if u.ChunkedWith == r.chunkedWith {
-				if d.rows, err = r.m.cfg.Store.DocumentChunks(ctx, u.ID); err != nil {
-					return err
-				}
+				d.rows = stored[u.ID]
 			} else {
 				raw, err := r.m.cfg.Store.DocumentText(ctx, u.ID)
 				if err != nil {
@@ -681,6 +704,10 @@ func (r *run) catchUp(ctx context.Context, out chan<- *docWork) error {
 		}
 	}
 }
+
+// textHeadStart is how long committing text runs alone before embedding
+// joins it.
+const textHeadStart = 30 * time.Second
 
 // batchWait is how long a partial batch waits for more chunks.
 const batchWait = 100 * time.Millisecond

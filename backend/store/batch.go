@@ -86,76 +86,97 @@ type Completion struct {
 }
 
 // CompleteDocuments does what CompleteDocument does for many documents
-// in one round trip and one transaction. It returns the ids of documents
-// that were gone (deleted meanwhile); nothing is written for them.
+// in one round trip and one transaction, with one statement per table
+// for the whole batch (not per document: each statement also runs the
+// keyword change log's triggers). It returns the ids of documents that
+// were gone (deleted meanwhile); nothing is written for them.
 func (s *Store) CompleteDocuments(ctx context.Context, collectionID string, docs []Completion) (gone []string, err error) {
 	if len(docs) == 0 {
 		return nil, nil
 	}
-	b := &pgx.Batch{}
-	for _, d := range docs {
+	n := len(docs)
+	ids, counts, pages := make([]string, n), make([]int32, n), make([]int32, n)
+	mimes, metas, stages, cws := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	var textIDs []string
+	var texts [][]byte
+	var textBytes []int32
+	var (
+		cDoc, cPoint, cText, cHead, cFmt []string
+		cIdx, cTok, cPS, cPE, cCS, cCE   []int32
+		cEmb                             [][]byte
+	)
+	for i, d := range docs {
 		r := d.Result
 		meta, err := json.Marshal(r.Meta)
 		if err != nil {
 			return nil, fmt.Errorf("complete document %s: %w", d.DocumentID, err)
 		}
 		stage := StageIndexed
-		n := len(r.Chunks)
-		idx, tok, ps, pe, cs, ce := make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
-		points, texts, heads, formats := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		embs := make([][]byte, n)
-		for i, c := range r.Chunks {
+		for _, c := range r.Chunks {
 			if c.Embedding == nil {
 				stage = StageChunked
 			}
-			idx[i], tok[i], ps[i], pe[i], cs[i], ce[i] = int32(c.Index), int32(c.TokenCount), int32(c.PageStart), int32(c.PageEnd), int32(c.CharStart), int32(c.CharEnd)
-			points[i], texts[i], heads[i], formats[i], embs[i] = c.PointID, c.Text, c.Heading, c.Format, c.Embedding
+			cDoc, cPoint, cText, cHead, cFmt = append(cDoc, d.DocumentID), append(cPoint, c.PointID), append(cText, c.Text), append(cHead, c.Heading), append(cFmt, c.Format)
+			cIdx, cTok = append(cIdx, int32(c.Index)), append(cTok, int32(c.TokenCount))
+			cPS, cPE, cCS, cCE = append(cPS, int32(c.PageStart)), append(cPE, int32(c.PageEnd)), append(cCS, int32(c.CharStart)), append(cCE, int32(c.CharEnd))
+			cEmb = append(cEmb, c.Embedding)
 		}
-		b.Queue(`DELETE FROM chunks WHERE document_id = $1`, d.DocumentID)
+		ids[i], counts[i], pages[i], mimes[i], metas[i], stages[i], cws[i] = d.DocumentID, int32(len(r.Chunks)), int32(r.PageCount), r.MimeType, string(meta), stage, r.ChunkedWith
 		if r.Text != nil {
-			b.Queue(`INSERT INTO document_texts (document_id, collection_id, blocks, text_bytes)
-				SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM documents WHERE id = $1)
-				ON CONFLICT (document_id) DO UPDATE SET blocks = excluded.blocks,
-				text_bytes = excluded.text_bytes, created_at = now()`, d.DocumentID, collectionID, r.Text, r.TextBytes)
+			textIDs, texts, textBytes = append(textIDs, d.DocumentID), append(texts, r.Text), append(textBytes, int32(r.TextBytes))
 		}
-		if n > 0 {
-			b.Queue(`INSERT INTO chunks (collection_id, document_id, chunk_index, point_id, text, token_count,
-					page_start, page_end, char_start, char_end, heading, embedding, embedding_format)
-				SELECT $1, $2, u.idx, u.point, u.text, u.tok, CASE WHEN u.ps > 0 THEN u.ps END, CASE WHEN u.ps > 0 THEN u.pe END,
-					u.cs, u.ce, u.head, u.emb, nullif(u.fmt, '')::quantization
-				FROM unnest($3::int[], $4::uuid[], $5::text[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[],
-					$11::text[], $12::bytea[], $13::text[]) AS u(idx, point, text, tok, ps, pe, cs, ce, head, emb, fmt)
-				WHERE EXISTS (SELECT 1 FROM documents WHERE id = $2)`,
-				collectionID, d.DocumentID, idx, points, texts, tok, ps, pe, cs, ce, heads, embs, formats)
-		}
-		b.Queue(`UPDATE documents SET status = 'completed', error_message = '', chunk_count = $2,
-				page_count = coalesce(nullif($3, 0), page_count), mime_type = coalesce(nullif($4, ''), mime_type),
-				meta = CASE WHEN $5::jsonb = 'null' THEN meta ELSE $5::jsonb END,
-				stage = $6, chunked_with = $7, updated_at = now() WHERE id = $1`,
-			d.DocumentID, n, r.PageCount, r.MimeType, meta, stage, r.ChunkedWith)
 	}
+	b := &pgx.Batch{}
+	b.Queue(`DELETE FROM chunks WHERE document_id = ANY($1::uuid[])`, ids)
+	if len(textIDs) > 0 {
+		b.Queue(`INSERT INTO document_texts (document_id, collection_id, blocks, text_bytes)
+			SELECT u.id, $1, u.blocks, u.bytes FROM unnest($2::uuid[], $3::bytea[], $4::int[]) AS u(id, blocks, bytes)
+			WHERE EXISTS (SELECT 1 FROM documents d WHERE d.id = u.id)
+			ON CONFLICT (document_id) DO UPDATE SET blocks = excluded.blocks,
+			text_bytes = excluded.text_bytes, created_at = now()`, collectionID, textIDs, texts, textBytes)
+	}
+	if len(cDoc) > 0 {
+		b.Queue(`INSERT INTO chunks (collection_id, document_id, chunk_index, point_id, text, token_count,
+				page_start, page_end, char_start, char_end, heading, embedding, embedding_format)
+			SELECT $1, u.doc, u.idx, u.point, u.text, u.tok, CASE WHEN u.ps > 0 THEN u.ps END, CASE WHEN u.ps > 0 THEN u.pe END,
+				u.cs, u.ce, u.head, u.emb, nullif(u.fmt, '')::quantization
+			FROM unnest($2::uuid[], $3::int[], $4::uuid[], $5::text[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[],
+				$11::text[], $12::bytea[], $13::text[]) AS u(doc, idx, point, text, tok, ps, pe, cs, ce, head, emb, fmt)
+			WHERE EXISTS (SELECT 1 FROM documents d WHERE d.id = u.doc)`,
+			collectionID, cDoc, cIdx, cPoint, cText, cTok, cPS, cPE, cCS, cCE, cHead, cEmb, cFmt)
+	}
+	b.Queue(`UPDATE documents d SET status = 'completed', error_message = '', chunk_count = u.n,
+			page_count = coalesce(nullif(u.pages, 0), d.page_count), mime_type = coalesce(nullif(u.mime, ''), d.mime_type),
+			meta = CASE WHEN u.meta = 'null' THEN d.meta ELSE u.meta END,
+			stage = u.stage, chunked_with = u.cw, updated_at = now()
+		FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::jsonb[], $6::text[], $7::text[]) AS u(id, n, pages, mime, meta, stage, cw)
+		WHERE d.id = u.id RETURNING d.id::text`, ids, counts, pages, mimes, metas, stages, cws)
 	res := s.pool.SendBatch(ctx, b)
-	for _, d := range docs {
-		steps := 2
-		if d.Result.Text != nil {
-			steps++
+	defer res.Close()
+	for range b.Len() - 1 {
+		if _, err := res.Exec(); err != nil {
+			return nil, fmt.Errorf("complete %d documents: %w", n, err)
 		}
-		if len(d.Result.Chunks) > 0 {
-			steps++
-		}
-		for i := range steps {
-			tag, err := res.Exec()
-			if err != nil {
-				_ = res.Close()
-				return nil, fmt.Errorf("complete %d documents: %w", len(docs), err)
-			}
-			if i == steps-1 && tag.RowsAffected() == 0 {
-				gone = append(gone, d.DocumentID)
-			}
+	}
+	rows, err := res.Query()
+	if err != nil {
+		return nil, fmt.Errorf("complete %d documents: %w", n, err)
+	}
+	done, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("complete %d documents: %w", n, err)
+	}
+	got := make(map[string]bool, len(done))
+	for _, id := range done {
+		got[id] = true
+	}
+	for _, id := range ids {
+		if !got[id] {
+			gone = append(gone, id)
 		}
 	}
 	if err := res.Close(); err != nil {
-		return nil, fmt.Errorf("complete %d documents: %w", len(docs), err)
+		return nil, fmt.Errorf("complete %d documents: %w", n, err)
 	}
 	return gone, nil
 }

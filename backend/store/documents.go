@@ -475,6 +475,31 @@ func (s *Store) DocumentChunks(ctx context.Context, docID string) ([]ChunkRow, e
 	return out, nil
 }
 
+// ChunksOf returns the chunks of many documents in one query, by
+// document id, each in order.
+func (s *Store) ChunksOf(ctx context.Context, docIDs []string) (map[string][]ChunkRow, error) {
+	rows, err := s.pool.Query(ctx, `SELECT document_id::text, chunk_index, point_id::text, text, token_count, coalesce(page_start, 0),
+			coalesce(page_end, 0), char_start, char_end, heading
+		FROM chunks WHERE document_id = ANY($1::uuid[]) ORDER BY document_id, chunk_index`, docIDs)
+	if err != nil {
+		return nil, fmt.Errorf("chunks of %d documents: %w", len(docIDs), err)
+	}
+	defer rows.Close()
+	out := make(map[string][]ChunkRow, len(docIDs))
+	for rows.Next() {
+		var id string
+		var c ChunkRow
+		if err := rows.Scan(&id, &c.Index, &c.PointID, &c.Text, &c.TokenCount, &c.PageStart, &c.PageEnd, &c.CharStart, &c.CharEnd, &c.Heading); err != nil {
+			return nil, fmt.Errorf("chunks of %d documents: %w", len(docIDs), err)
+		}
+		out[id] = append(out[id], c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("chunks of %d documents: %w", len(docIDs), err)
+	}
+	return out, nil
+}
+
 // DocumentText returns a document's stored extracted text (as EncodeText
 // made it); ErrNotFound when none is kept.
 func (s *Store) DocumentText(ctx context.Context, docID string) ([]byte, error) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -61,6 +62,11 @@ type ReindexTarget struct {
 	Staging      string `json:"staging"`
 }
 
+// ReasonWatch marks work a folder's watch queued; "watch: …" says more.
+const ReasonWatch = "watch"
+
+func watchReason(r string) bool { return r == ReasonWatch || strings.HasPrefix(r, ReasonWatch+":") }
+
 // MaxOpPaths is how many paths one append lists; more widen it to a scan
 // of its sources, which costs about as much and stays one operation.
 const MaxOpPaths = 5000
@@ -92,7 +98,11 @@ func (c OpConfig) merge(o OpConfig) OpConfig {
 		c.SourceID = 0
 	}
 	c.EmbedOnly = c.EmbedOnly && o.EmbedOnly
-	if c.Reason != o.Reason {
+	switch {
+	case c.Reason == o.Reason:
+	case watchReason(c.Reason) && watchReason(o.Reason):
+		c.Reason = ReasonWatch
+	default:
 		c.Reason = ""
 	}
 	return c

@@ -180,7 +180,7 @@ func (s *Supervisor) report(ctx context.Context, src store.Source, changed, remo
 		}
 	}
 	s.log.Debug("folder changed", "source", src.ID, "changed", len(changed), "removed", len(removed))
-	s.enqueue(ctx, src, store.OpConfig{SourceID: src.ID, Paths: append(changed, removed...), Reason: "watch"})
+	s.enqueue(ctx, src, store.OpConfig{SourceID: src.ID, Paths: append(changed, removed...), Reason: store.ReasonWatch})
 }
 
 func (s *Supervisor) enqueue(ctx context.Context, src store.Source, c store.OpConfig) {

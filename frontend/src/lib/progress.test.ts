@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   compactLabel,
+  operationTypeLabel,
   countsSummary,
   ellipsizeMiddle,
   filesLabel,
@@ -101,6 +102,10 @@ describe('progress formatting', () => {
     expect(countsSummary({})).toBe('0 indexed · 0 chunks');
     expect(outcomeLabel(progress({ status: 'completed', elapsed_ms: 12_000 }))).toBe('Indexing finished in 12 s');
     expect(outcomeLabel(progress({ status: 'completed', type: 'append', elapsed_ms: 300 }))).toBe('Rescan finished in 300 ms');
+    expect(outcomeLabel(progress({ status: 'completed', type: 'append', reason: 'watch', elapsed_ms: 14 }))).toBe('Update finished in 14 ms');
+    expect(compactLabel(progress({ status: 'processing', type: 'append', reason: 'watch: catch up', files_total: 4, files_done: 1 }))).toMatch(/^Updating \d\/4 files$/);
+    expect(operationTypeLabel('append', 'watch')).toBe('Folder changes');
+    expect(operationTypeLabel('append', 'retry')).toBe('Rescan');
     expect(outcomeLabel(progress({ status: 'failed' }))).toBe('Indexing failed');
     expect(outcomeLabel(progress({ status: 'cancelled' }))).toBe('Indexing cancelled after 12 / 30 files');
   });

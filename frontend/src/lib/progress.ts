@@ -88,7 +88,13 @@ const TYPE_LABELS: Record<string, string> = {
   delete: 'Delete collection',
 };
 
-export function operationTypeLabel(type: string): string {
+/** Whether an operation was queued by a folder's watch (reason "watch" or "watch: …"). */
+export function isWatchReason(reason: unknown): boolean {
+  return typeof reason === 'string' && (reason === 'watch' || reason.startsWith('watch:'));
+}
+
+export function operationTypeLabel(type: string, reason?: unknown): string {
+  if (type === 'append' && isWatchReason(reason)) return 'Folder changes';
   return TYPE_LABELS[type] ?? type;
 }
 
@@ -101,7 +107,8 @@ const TYPE_VERBS: Record<string, string> = {
   delete: 'Deleting',
 };
 
-export function operationVerb(type: string): string {
+export function operationVerb(type: string, reason?: unknown): string {
+  if (type === 'append' && isWatchReason(reason)) return 'Updating';
   return TYPE_VERBS[type] ?? 'Working';
 }
 
@@ -128,12 +135,13 @@ export function phaseLabel(p: Pick<Progress, 'status' | 'phase'>): string {
 
 /** The compact line for a collection card: "Indexing 12/30 files". */
 export function compactLabel(p: Progress): string {
-  if (p.status === 'pending') return `${operationVerb(p.type)}: queued`;
+  const verb = operationVerb(p.type, p.reason);
+  if (p.status === 'pending') return `${verb}: queued`;
   const total = num(p.files_total);
   const h = handled(p);
-  if (total > 0) return `${operationVerb(p.type)} ${formatCount(h)}/${plural(total, 'file')}`;
+  if (total > 0) return `${verb} ${formatCount(h)}/${plural(total, 'file')}`;
   const phase = phaseLabel(p);
-  return phase ? `${operationVerb(p.type)}: ${phase.toLowerCase()}` : operationVerb(p.type);
+  return phase ? `${verb}: ${phase.toLowerCase()}` : verb;
 }
 
 /** "20 indexed · 1 failed · 2 unchanged · 45 chunks" (skipped files had not changed). */
@@ -155,7 +163,8 @@ const OUTCOME_NOUNS: Record<string, string> = {
 
 /** The sentence for an ended operation. */
 export function outcomeLabel(p: Progress): string {
-  const what = OUTCOME_NOUNS[p.type] ?? operationTypeLabel(p.type);
+  const what =
+    p.type === 'append' && isWatchReason(p.reason) ? 'Update' : (OUTCOME_NOUNS[p.type] ?? operationTypeLabel(p.type));
   switch (p.status) {
     case 'completed':
       return `${what} finished in ${formatDuration(num(p.elapsed_ms))}`;
@@ -166,7 +175,7 @@ export function outcomeLabel(p: Progress): string {
     case 'paused':
       return `${what} paused after ${filesLabel(p)}`;
     default:
-      return operationVerb(p.type);
+      return operationVerb(p.type, p.reason);
   }
 }
 

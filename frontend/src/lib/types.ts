@@ -205,6 +205,8 @@ export interface Progress {
   operation_id: string;
   collection_id: string;
   type: OperationType | string;
+  /** Why it was queued: "watch" (or "watch: …") for changes a folder's watch saw, "retry", "model ready". */
+  reason?: string;
   /** 'processing' until the operation ends; the UI also uses 'pending' for a queued one. */
   status: OperationStatus;
   phase: string;
