@@ -29,6 +29,7 @@ import (
 
 	"github.com/quarry-search/quarry/backend/apperr"
 	"github.com/quarry-search/quarry/backend/evaluate"
+	"github.com/quarry-search/quarry/backend/extract"
 	"github.com/quarry-search/quarry/backend/httpapi"
 	"github.com/quarry-search/quarry/backend/locations"
 	"github.com/quarry-search/quarry/backend/pgserver"
@@ -66,6 +67,8 @@ func run() int {
 			return importModel(os.Args[2:])
 		case "eval":
 			return evaluate.Run(context.Background(), os.Args[2:], os.Stdout)
+		case "extract":
+			return extract.Run(context.Background(), os.Args[2:], os.Stdout)
 		}
 	}
 	var cfg config

@@ -13,14 +13,22 @@ import (
 	"golang.org/x/text/encoding/ianaindex"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
 )
 
 // decodeText turns bytes of unknown encoding into UTF-8. The order is:
-// byte-order mark, the charset the content declares (declared, may be ""),
-// UTF-16 without BOM, valid UTF-8, then a statistical guess. It returns
+// byte-order mark, UTF-32 without BOM (whose zero bytes no ASCII-compatible
+// declaration can be read from), the charset the content declares
+// (declared, may be ""), UTF-16 without BOM, valid UTF-8, then a
+// statistical guess. It returns
 // the text and the name of the encoding used.
 func decodeText(b []byte, declared string) (string, string) {
 	switch {
+	// UTF-32 marks first: FF FE 00 00 also starts with the UTF-16LE mark.
+	case bytes.HasPrefix(b, []byte("\xff\xfe\x00\x00")) && validUTF32(b[4:], false):
+		return decodeUTF32(b[4:], false), "utf-32le"
+	case bytes.HasPrefix(b, []byte("\x00\x00\xfe\xff")) && validUTF32(b[4:], true):
+		return decodeUTF32(b[4:], true), "utf-32be"
 	case bytes.HasPrefix(b, []byte("\xef\xbb\xbf")):
 		return string(b[3:]), "utf-8"
 	case bytes.HasPrefix(b, []byte("\xff\xfe")):
@@ -28,11 +36,14 @@ func decodeText(b []byte, declared string) (string, string) {
 	case bytes.HasPrefix(b, []byte("\xfe\xff")):
 		return decodeWith(unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM), b), "utf-16be"
 	}
+	if name, ok := utf32Guess(b); ok {
+		return decodeUTF32(b, name == "utf-32be"), name
+	}
 	if enc, name := lookupCharset(declared); enc != nil {
 		// A declaration of a single-byte or legacy charset on bytes that
 		// are valid non-ASCII UTF-8 is usually a stale header: trust the
 		// bytes.
-		if name != "utf-8" && utf8.Valid(b) && !isASCII(b) && !strings.HasPrefix(name, "utf-16") {
+		if name != "utf-8" && utf8.Valid(b) && !isASCII(b) && !strings.HasPrefix(name, "utf-16") && !strings.HasPrefix(name, "utf-32") {
 			return string(b), "utf-8"
 		}
 		if name == "utf-8" {
@@ -89,6 +100,13 @@ func lookupCharset(label string) (encoding.Encoding, string) {
 	case "unicode", "utf-16", "utf16":
 		// "charset=unicode" in Windows-made HTML means UTF-16LE.
 		return unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), "utf-16le"
+	case "utf-32", "utf32", "utf-32le", "utf-32be", "ucs-4", "iso-10646-ucs-4":
+		// Not in the WHATWG list browsers use; a BOM overrides the
+		// default byte order.
+		if label == "utf-32be" {
+			return utf32.UTF32(utf32.BigEndian, utf32.UseBOM), "utf-32be"
+		}
+		return utf32.UTF32(utf32.LittleEndian, utf32.UseBOM), "utf-32le"
 	case "cp866", "ibm866", "866":
 		return charmap.CodePage866, "ibm866"
 	}
@@ -126,6 +144,88 @@ func utf16Guess(b []byte) (string, bool) {
 		return "utf-16be", true
 	}
 	return "", false
+}
+
+// decodeUTF32 decodes UTF-32 without a BOM; a unit cut off at the end
+// (a capped read) is dropped.
+func decodeUTF32(b []byte, bigEndian bool) string {
+	order := utf32.LittleEndian
+	if bigEndian {
+		order = utf32.BigEndian
+	}
+	return decodeWith(utf32.UTF32(order, utf32.IgnoreBOM), b[:len(b)&^3])
+}
+
+// utf32Unit returns the code point of the 4-byte unit at b[i:].
+func utf32Unit(b []byte, i int, bigEndian bool) uint32 {
+	if bigEndian {
+		return uint32(b[i])<<24 | uint32(b[i+1])<<16 | uint32(b[i+2])<<8 | uint32(b[i+3])
+	}
+	return uint32(b[i+3])<<24 | uint32(b[i+2])<<16 | uint32(b[i+1])<<8 | uint32(b[i])
+}
+
+// validUTF32 reports that the first KiBs of b are UTF-32 text: every
+// unit a Unicode scalar value (at most U+10FFFF, no surrogates) and at
+// least 90% of them printable or line-structure characters, with no NULs.
+// Binary data with 32-bit fields (offsets, counts, zeros) fails the
+// printable test; other text fails the range test.
+func validUTF32(b []byte, bigEndian bool) bool {
+	n := min(len(b), 16<<10) &^ 3
+	if n < 4 {
+		return len(b) == 0
+	}
+	var printable, units int
+	for i := 0; i < n; i += 4 {
+		r := utf32Unit(b, i, bigEndian)
+		units++
+		switch {
+		case r == 0, r > 0x10ffff, r >= 0xd800 && r <= 0xdfff:
+			return false
+		case r == '\n' || r == '\r' || r == '\t' || r == '\f' || (r >= 0x20 && r != 0x7f && (r < 0x80 || r >= 0xa0)):
+			printable++
+		}
+	}
+	return printable*10 >= units*9
+}
+
+// utf32Guess recognizes UTF-32 without a BOM: in any text the high byte
+// of every 4-byte unit is zero and the next one at most 0x10; in the
+// mostly-Latin case three bytes of most units are zero. The layout decides
+// the byte order and validUTF32 confirms the whole sample is text.
+func utf32Guess(b []byte) (string, bool) {
+	n := min(len(b), 4096) &^ 3
+	if n < 16 {
+		return "", false
+	}
+	var le, be int
+	for i := 0; i < n; i += 4 {
+		if b[i+3] == 0 && b[i+2] <= 0x10 {
+			le++
+		}
+		if b[i] == 0 && b[i+1] <= 0x10 {
+			be++
+		}
+	}
+	units := n / 4
+	switch {
+	case le == units && be < units && validUTF32(b, false):
+		return "utf-32le", true
+	case be == units && le < units && validUTF32(b, true):
+		return "utf-32be", true
+	}
+	return "", false
+}
+
+// looksUTF32 reports UTF-32 text, with or without a byte-order mark.
+func looksUTF32(head []byte) bool {
+	switch {
+	case bytes.HasPrefix(head, []byte("\xff\xfe\x00\x00")):
+		return validUTF32(head[4:], false)
+	case bytes.HasPrefix(head, []byte("\x00\x00\xfe\xff")):
+		return validUTF32(head[4:], true)
+	}
+	_, ok := utf32Guess(head)
+	return ok
 }
 
 // cyrillic lists the single-byte Cyrillic code pages that statistical

@@ -35,6 +35,7 @@ var mimeByFormat = map[string]string{
 	"xls":             "application/vnd.ms-excel",
 	"ppt":             "application/vnd.ms-powerpoint",
 	"ooxml-encrypted": "application/x-ooxml-encrypted",
+	"xps":             "application/vnd.ms-xpsdocument",
 }
 
 var extFormat = map[string]string{
@@ -77,7 +78,7 @@ func sniff(r io.ReaderAt, size int64, head []byte, ext string) string {
 	case bytes.HasPrefix(head, []byte("%PDF-")) || (bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-"))):
 		return "pdf"
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
-		return sniffZip(r, size)
+		return sniffZip(r, size, ext)
 	case bytes.HasPrefix(head, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
 		return sniffCFB(r, size)
 	case bytes.HasPrefix(trimmed, []byte(`{\rtf`)):
@@ -115,9 +116,13 @@ func isImage(head []byte) bool {
 	return false
 }
 
-// looksBinary reports NUL bytes that are not explained by UTF-16 text.
+// looksBinary reports NUL bytes that are not explained by UTF-16 or
+// UTF-32 text.
 func looksBinary(head []byte) bool {
 	if bytes.IndexByte(head, 0) < 0 {
+		return false
+	}
+	if looksUTF32(head) {
 		return false
 	}
 	if _, ok := utf16Guess(head); ok {
@@ -126,7 +131,7 @@ func looksBinary(head []byte) bool {
 	return true
 }
 
-func sniffZip(r io.ReaderAt, size int64) string {
+func sniffZip(r io.ReaderAt, size int64, ext string) string {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return "zip"
@@ -151,6 +156,9 @@ func sniffZip(r io.ReaderAt, size int64) string {
 				}
 			}
 		}
+	}
+	if f := sniffZipNames(zr, ext); f != "" {
+		return f
 	}
 	switch {
 	case has["word/document.xml"]:
@@ -249,6 +257,9 @@ func init() {
 		"msg":             readMSG,
 		"image":           readImage,
 		"ooxml-encrypted": readEncryptedOOXML,
+		"xps":             readXPS,
+		"iwork":           readIWork,
+		"zip":             readZip,
 	}
 }
 
@@ -256,8 +267,6 @@ func unsupportedReason(format string) error {
 	switch format {
 	case "doc", "xls", "ppt":
 		return failf(ErrUnsupported, "legacy binary Office format (.%s); save it as .%sx to index it", format, format)
-	case "zip":
-		return failf(ErrUnsupported, "zip archive (archives are not indexed)")
 	case "cfb":
 		return failf(ErrUnsupported, "unknown OLE compound document")
 	case "binary":

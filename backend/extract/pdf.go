@@ -20,6 +20,12 @@ func readPDF(x *extraction) error {
 	if err != nil {
 		return err
 	}
+	return x.readPDFData(data)
+}
+
+// readPDFData is readPDF on PDF bytes already in memory (a whole file or
+// a PDF embedded in another format).
+func (x *extraction) readPDFData(data []byte) error {
 	r, err := openPDF(data)
 	if err != nil {
 		msg := err.Error()
