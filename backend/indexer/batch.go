@@ -18,7 +18,7 @@ import (
 type batcher struct {
 	mu      sync.Mutex
 	sizes   []int
-	samples map[int][]float64 // chunks per second of full batches, by size
+	samples map[int][]float64 // tokens per second of full batches, by size
 	warm    bool              // the first call (runtime warm-up) is not measured
 	best    int
 	onPick  func(size int, rates map[int][]float64)
@@ -77,9 +77,11 @@ func (b *batcher) choose() int {
 	return best
 }
 
-// observe records one call: n chunks in d, from a batch filled to size.
-// Partial batches (the end of the work, a pause in arrivals) tell nothing.
-func (b *batcher) observe(size, n int, d time.Duration) {
+// observe records one call: n chunks of tokens tokens in all, in d, from
+// a batch filled to size. The rate is in tokens, so that batches of long
+// and of short chunks compare. Partial batches (the end of the work, a
+// pause in arrivals) tell nothing.
+func (b *batcher) observe(size, n, tokens int, d time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.best > 0 || n != size || d <= 0 {
@@ -89,7 +91,7 @@ func (b *batcher) observe(size, n int, d time.Duration) {
 		b.warm = true
 		return
 	}
-	b.samples[size] = append(b.samples[size], float64(n)/d.Seconds())
+	b.samples[size] = append(b.samples[size], float64(tokens)/d.Seconds())
 }
 
 // chosen reports the size measured best, 0 while still measuring.
@@ -115,7 +117,7 @@ func (m *Manager) batcher(emb *embedder.Service) *batcher {
 		}
 		b = newBatcher(kind)
 		b.onPick = func(size int, rates map[int][]float64) {
-			m.log.Info("embedding batch size measured", "model", info.Model, "batch", size, "chunks_per_sec", rates)
+			m.log.Info("embedding batch size measured", "model", info.Model, "batch", size, "tokens_per_sec", rates)
 		}
 		m.batchers[info.Fingerprint] = b
 	}

@@ -15,7 +15,7 @@ func TestBatcherMeasures(t *testing.T) {
 	b := newBatcher(models.KindTransformer)
 	// chunks per second each size reaches on this imaginary machine.
 	speed := map[int]float64{8: 80, 16: 70, 32: 60, 64: 50}
-	b.observe(8, 8, time.Hour) // warm-up: ignored
+	b.observe(8, 8, 8, time.Hour) // warm-up: ignored
 	var tried []int
 	for range 100 {
 		s := b.size()
@@ -23,8 +23,8 @@ func TestBatcherMeasures(t *testing.T) {
 			break
 		}
 		tried = append(tried, s)
-		b.observe(s, s/2, time.Second) // a partial batch: ignored
-		b.observe(s, s, time.Duration(float64(s)/speed[s]*float64(time.Second)))
+		b.observe(s, s/2, s/2, time.Second) // a partial batch: ignored
+		b.observe(s, s, s, time.Duration(float64(s)/speed[s]*float64(time.Second)))
 	}
 	if len(tried) != len(batchCandidates)*batchSamples {
 		t.Errorf("tried %v, want each of %v %d times", tried, batchCandidates, batchSamples)
@@ -32,7 +32,7 @@ func TestBatcherMeasures(t *testing.T) {
 	if got := b.size(); got != 8 {
 		t.Errorf("chose %d, want 8 (the fastest)", got)
 	}
-	b.observe(8, 8, time.Nanosecond) // later calls change nothing
+	b.observe(8, 8, 8, time.Nanosecond) // later calls change nothing
 	if got := b.size(); got != 8 {
 		t.Errorf("after choosing, size %d", got)
 	}

@@ -38,8 +38,9 @@ type docWork struct {
 	// replace is set when rows were cut anew from the stored text: they
 	// replace the stored chunks instead of gaining embeddings.
 	replace bool
-	// vectors are filled in by the embedding stage.
-	vectors [][]float32
+	// vectors are filled in by the embedding stage; embedded counts them.
+	vectors  [][]float32
+	embedded int
 }
 
 // run is one index/append operation over a collection: the stages below
@@ -714,31 +715,49 @@ const batchWait = 100 * time.Millisecond
 
 // embedStage embeds the chunks of incoming documents in batches that span
 // documents (of the size the batcher measured best) and passes each
-// document on once all its chunks have vectors.
+// document on once all its chunks have vectors. Chunks are gathered in a
+// window of a few batches and embedded longest first, so that each batch
+// holds chunks of similar length: a model pads a batch to its longest
+// chunk, and a document's short last chunk no longer pays for a full one.
 func embedStage(ctx context.Context, emb *embedder.Service, in <-chan *docWork, out chan<- *docWork, b *batcher, calls *atomic.Int64) error {
+	type piece struct {
+		d      *docWork
+		i      int
+		tokens int
+		text   string
+	}
 	batch := b.size()
 	var pending []*docWork // documents whose chunks are (partly) queued
-	var texts []string
-	var owners []*docWork
+	var pool []piece
 	flush := func() error {
-		if len(texts) > 0 {
+		slices.SortStableFunc(pool, func(a, b piece) int { return b.tokens - a.tokens })
+		for len(pool) > 0 {
+			part := pool[:min(batch, len(pool))]
+			texts := make([]string, len(part))
+			tokens := 0
+			for j, p := range part {
+				texts[j] = p.text
+				tokens += p.tokens
+			}
 			t0 := time.Now()
 			vecs, err := emb.Embed(ctx, texts, embedder.Document)
 			if err != nil {
 				return fmt.Errorf("embed: %w", err)
 			}
-			b.observe(batch, len(texts), time.Since(t0))
+			b.observe(batch, len(part), tokens, time.Since(t0))
 			calls.Add(1)
-			for i, v := range vecs {
-				owners[i].vectors = append(owners[i].vectors, v)
+			for j, p := range part {
+				p.d.vectors[p.i] = vecs[j]
+				p.d.embedded++
 			}
-			texts, owners = texts[:0], owners[:0]
+			pool = pool[len(part):]
 			batch = b.size()
 		}
+		pool = pool[:0]
 		// Pass on every document that is complete, in order.
 		n := 0
 		for _, d := range pending {
-			if len(d.vectors) < len(d.rows) {
+			if d.embedded < len(d.rows) {
 				break
 			}
 			select {
@@ -754,14 +773,14 @@ func embedStage(ctx context.Context, emb *embedder.Service, in <-chan *docWork, 
 	for {
 		var d *docWork
 		var ok bool
-		if len(texts) == 0 {
+		if len(pool) == 0 {
 			select {
 			case d, ok = <-in:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
 		} else {
-			// A partial batch waits briefly for more documents: full
+			// A partial window waits briefly for more documents: full
 			// batches keep the model busy; a lone document still goes
 			// out quickly.
 			select {
@@ -779,10 +798,10 @@ func embedStage(ctx context.Context, emb *embedder.Service, in <-chan *docWork, 
 			return flush()
 		}
 		pending = append(pending, d)
-		for _, row := range d.rows {
-			texts = append(texts, embedText(row))
-			owners = append(owners, d)
-			if len(texts) >= batch {
+		d.vectors, d.embedded = make([][]float32, len(d.rows)), 0
+		for i, row := range d.rows {
+			pool = append(pool, piece{d: d, i: i, tokens: max(row.TokenCount, 1), text: embedText(row)})
+			if len(pool) >= sortWindow*batch {
 				if err := flush(); err != nil {
 					return err
 				}
@@ -795,6 +814,10 @@ func embedStage(ctx context.Context, emb *embedder.Service, in <-chan *docWork, 
 		}
 	}
 }
+
+// sortWindow is how many batches of chunks are gathered and sorted by
+// length before they are embedded.
+const sortWindow = 4
 
 // embedText is what the model sees of a stored chunk: its heading path
 // and its passage, as chunk.Chunk.EmbedText makes it.
