@@ -294,7 +294,7 @@ var (
 func progressMap(p Progress) map[string]any {
 	return map[string]any{
 		"phase": p.Phase, "files_total": p.FilesTotal, "files_done": p.FilesDone, "files_failed": p.FilesFailed,
-		"files_skipped": p.FilesSkipped, "chunks": p.Chunks, "embedded": p.Embedded, "model_calls": p.ModelCalls, "bytes": p.Bytes, "current_file": p.CurrentFile,
+		"files_skipped": p.FilesSkipped, "files_removed": p.FilesRemoved, "chunks": p.Chunks, "embedded": p.Embedded, "model_calls": p.ModelCalls, "bytes": p.Bytes, "current_file": p.CurrentFile,
 		"files_per_sec": p.FilesPerSec, "chunks_per_sec": p.ChunksPerSec, "eta_seconds": p.ETASeconds,
 		"elapsed_ms": p.ElapsedMS, "error": p.Error, "status": p.Status, "waiting": p.Waiting, "reason": p.Reason,
 	}

@@ -24,7 +24,10 @@ type Progress struct {
 	FilesDone    int64  `json:"files_done"`
 	FilesFailed  int64  `json:"files_failed"`
 	FilesSkipped int64  `json:"files_skipped"`
-	Chunks       int64  `json:"chunks"`
+	// FilesRemoved counts files that left the collection (deleted on
+	// disk, or ignored now).
+	FilesRemoved int64 `json:"files_removed"`
+	Chunks       int64 `json:"chunks"`
 	// Embedded counts the chunks given vectors by this operation.
 	Embedded int64 `json:"embedded"`
 	// ModelCalls counts the batches this operation sent to the model.
@@ -45,8 +48,8 @@ type Progress struct {
 // counters are bumped by the pipeline's workers; a reporter turns them
 // into Progress snapshots.
 type counters struct {
-	filesTotal, filesDone, filesFailed, filesSkipped atomic.Int64
-	chunks, bytes, embedded, modelCalls              atomic.Int64
+	filesTotal, filesDone, filesFailed, filesSkipped, filesRemoved atomic.Int64
+	chunks, bytes, embedded, modelCalls                            atomic.Int64
 	// switched is set once a reindex has switched the collection to its
 	// new build: from then on it completes, whatever else happens.
 	switched                atomic.Bool
@@ -72,6 +75,7 @@ func (c *counters) snapshot(base Progress, started time.Time) Progress {
 	p.FilesDone = c.filesDone.Load()
 	p.FilesFailed = c.filesFailed.Load()
 	p.FilesSkipped = c.filesSkipped.Load()
+	p.FilesRemoved = c.filesRemoved.Load()
 	p.Chunks = c.chunks.Load()
 	p.Embedded = c.embedded.Load()
 	p.ModelCalls = c.modelCalls.Load()

@@ -391,6 +391,7 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, cfg store.OpConfig)
 			if err != nil {
 				return err
 			}
+			r.c.filesRemoved.Add(int64(len(gone)))
 			r.addOrphans(orphaned)
 			r.log.Info("forgot files that are gone", "paths", len(gone), "documents", len(orphaned))
 		}
@@ -400,6 +401,7 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, cfg store.OpConfig)
 	if err != nil {
 		return err
 	}
+	r.c.filesRemoved.Add(int64(len(hidden)))
 	r.addOrphans(hidden)
 	if err := r.dropOrphans(ctx); err != nil {
 		return err

@@ -133,7 +133,9 @@ func TestWatchedFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "a deleted file gone", func() (bool, string) { return !found(svc, collID, "quokkaberry", "fresh.txt"), "still found" })
-	settled(t, svc, collID)
+	if ops := settled(t, svc, collID); ops[0].Progress["files_removed"] != 1.0 || ops[0].Config.Reason != "watch" {
+		t.Errorf("the operation after a watched deletion: reason %q, progress %v", ops[0].Config.Reason, ops[0].Progress)
+	}
 
 	// A burst of 1,000 files.
 	t0 := time.Now()

@@ -99,6 +99,7 @@ describe('progress formatting', () => {
   it('summarises counts and outcomes', () => {
     expect(countsSummary({ files_done: 20, files_failed: 1, files_skipped: 0, chunks: 45 })).toBe('20 indexed · 1 failed · 45 chunks');
     expect(countsSummary({ files_done: 1, files_skipped: 19, chunks: 1 })).toBe('1 indexed · 19 unchanged · 1 chunk');
+    expect(countsSummary({ files_done: 0, files_removed: 1, chunks: 0 })).toBe('0 indexed · 1 removed · 0 chunks');
     expect(countsSummary({})).toBe('0 indexed · 0 chunks');
     expect(outcomeLabel(progress({ status: 'completed', elapsed_ms: 12_000 }))).toBe('Indexing finished in 12 s');
     expect(outcomeLabel(progress({ status: 'completed', type: 'append', elapsed_ms: 300 }))).toBe('Rescan finished in 300 ms');

@@ -144,11 +144,12 @@ export function compactLabel(p: Progress): string {
   return phase ? `${verb}: ${phase.toLowerCase()}` : verb;
 }
 
-/** "20 indexed · 1 failed · 2 unchanged · 45 chunks" (skipped files had not changed). */
+/** "20 indexed · 1 failed · 2 unchanged · 1 removed · 45 chunks" (skipped files had not changed). */
 export function countsSummary(p: Partial<Progress>): string {
   const parts = [`${formatCount(num(p.files_done))} indexed`];
   if (num(p.files_failed)) parts.push(`${formatCount(num(p.files_failed))} failed`);
   if (num(p.files_skipped)) parts.push(`${formatCount(num(p.files_skipped))} unchanged`);
+  if (num(p.files_removed)) parts.push(`${formatCount(num(p.files_removed))} removed`);
   parts.push(plural(num(p.chunks), 'chunk'));
   return parts.join(' · ');
 }

@@ -214,6 +214,8 @@ export interface Progress {
   files_done: number;
   files_failed: number;
   files_skipped: number;
+  /** Files that left the collection (deleted on disk, or ignored now). */
+  files_removed?: number;
   chunks: number;
   bytes: number;
   current_file: string;
