@@ -138,7 +138,10 @@ func (x *extraction) pdfInfo(r *pdf.Reader) {
 // pageText rebuilds the text of one page from positioned glyphs: a line
 // break where the baseline moves, a space where the gap between glyphs is
 // wider than a fraction of the font size (PDFs often draw no space
-// characters at all).
+// characters at all). Glyphs come from the page's content stream, the form
+// XObjects it draws and the appearance streams of its visible annotations
+// (filled-in form fields); a content stream that breaks part way keeps
+// the text read before the break.
 func pageText(r *pdf.Reader, i int) (s string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -149,11 +152,14 @@ func pageText(r *pdf.Reader, i int) (s string, err error) {
 	if p.V.IsNull() {
 		return "", nil
 	}
-	content := p.Content()
+	text, err := pageGlyphs(p)
+	if err != nil && len(text) == 0 {
+		return "", fmt.Errorf("page %d: %w", i, err)
+	}
 	var sb strings.Builder
 	var prev pdf.Text
 	k := 0
-	for _, t := range content.Text {
+	for _, t := range text {
 		if t.S == "\n" {
 			continue
 		}
