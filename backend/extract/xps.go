@@ -233,20 +233,5 @@ func (p *pkg) walkXMLDecoded(name string, fn func(tok xml.Token) error) error {
 	d.Strict = false
 	d.Entity = xml.HTMLEntity
 	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
-	for {
-		tok, err := d.Token()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			var se *xml.SyntaxError
-			if errors.As(err, &se) {
-				return fail(ErrCorrupt, fmt.Sprintf("malformed XML in %s: %v", name, err), err)
-			}
-			return err
-		}
-		if err := fn(tok); err != nil {
-			return err
-		}
-	}
+	return walkTokens(d, name, fn)
 }

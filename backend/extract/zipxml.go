@@ -99,7 +99,12 @@ func (p *pkg) walkXML(name string, fn func(tok xml.Token) error) error {
 		return err
 	}
 	defer rc.Close()
-	d := xmlDecoder(rc)
+	return walkTokens(xmlDecoder(rc), name, fn)
+}
+
+// walkTokens calls fn for each token of a package part's XML; a syntax
+// error is the part's corruption, named.
+func walkTokens(d *xml.Decoder, name string, fn func(tok xml.Token) error) error {
 	for {
 		tok, err := d.Token()
 		if errors.Is(err, io.EOF) {
