@@ -191,6 +191,9 @@ func (s *Store) CreateOperation(ctx context.Context, collectionID, typ string, c
 				return err
 			}
 		}
+		if len(config.Paths) > MaxOpPaths {
+			config.Paths = nil
+		}
 		raw, err := json.Marshal(config)
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/quarry-search/quarry/backend/store"
@@ -153,5 +154,17 @@ func TestWatchedPathsMerge(t *testing.T) {
 	o, _ = s.CreateOperation(ctx, c.ID, store.OpAppend, store.OpConfig{SourceID: 3, Paths: []string{"/w/d.txt"}}, owner)
 	if o.Config.Paths != nil {
 		t.Fatalf("paths narrowed a full scan: %+v", o.Config)
+	}
+	// Too many paths for one operation: a scan of the source instead.
+	c2, err := s.CreateCollection(ctx, newCollection("Many paths", owner), owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	many := make([]string, store.MaxOpPaths+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("/w/f%d.txt", i)
+	}
+	if o, err = s.CreateOperation(ctx, c2.ID, store.OpAppend, store.OpConfig{SourceID: 3, Paths: many}, owner); err != nil || o.Config.Paths != nil {
+		t.Fatalf("an append of %d paths = %d paths, %v; want a scan of the source", len(many), len(o.Config.Paths), err)
 	}
 }

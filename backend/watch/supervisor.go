@@ -187,9 +187,6 @@ func (s *Supervisor) enqueue(ctx context.Context, src store.Source, c store.OpCo
 	if ctx.Err() != nil {
 		return
 	}
-	if len(c.Paths) > store.MaxOpPaths {
-		c.Paths = nil
-	}
 	if _, err := s.cfg.Queue.Enqueue(ctx, src.CollectionID, store.OpAppend, c, 0); err != nil && ctx.Err() == nil {
 		s.log.Error("queue watched changes", "source", src.ID, "err", err)
 	}
