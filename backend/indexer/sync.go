@@ -173,11 +173,16 @@ func (s *sourceRun) within(p string) bool {
 		return true
 	}
 	for _, q := range s.paths {
-		if p == q || strings.HasPrefix(p, q+string(filepath.Separator)) {
+		if under(p, q) {
 			return true
 		}
 	}
 	return false
+}
+
+// under reports whether path p is dir or inside it.
+func under(p, dir string) bool {
+	return p == dir || strings.HasPrefix(p, dir+string(filepath.Separator))
 }
 
 // found is a file with the source it was found in.
@@ -219,10 +224,10 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, cfg store.OpConfig)
 				sr.paths = []string{}
 				for _, p := range cfg.Paths {
 					if p == s.Path {
-						sr.paths = nil
+						sr.paths = nil // the whole source
 						break
 					}
-					if strings.HasPrefix(p, s.Path+string(filepath.Separator)) {
+					if under(p, s.Path) {
 						sr.paths = append(sr.paths, p)
 					}
 				}
@@ -230,7 +235,7 @@ func (r *run) sync(ctx context.Context, srcs []store.Source, cfg store.OpConfig)
 					continue
 				}
 			}
-			if st, err := os.Stat(s.Path); err != nil || !st.IsDir() {
+			if !isDir(s.Path) {
 				r.log.Warn("folder is offline; its documents stay as they are", "source", s.ID, "path", s.Path)
 				continue
 			}

@@ -95,7 +95,7 @@ func (s *Service) watchState(x store.Source, ops []store.Operation) (string, str
 	}
 	switch {
 	case !exists:
-		return watch.Offline, "The folder is not there (unplugged, unmounted or renamed?). Its documents stay searchable; Quarry picks it up again when it returns."
+		return watch.Offline, watch.OfflineMessage
 	case st.State == watch.Offline || st.State == "":
 		// The watch has not caught up yet: it does within seconds.
 		st = watch.State{State: watch.Watching}

@@ -34,6 +34,9 @@ const (
 	Error    = "error"
 )
 
+// OfflineMessage is what a watched folder that went away says.
+const OfflineMessage = "The folder is not there (unplugged, unmounted or renamed?). Its documents stay searchable; Quarry picks it up again when it returns."
+
 // State is what a watch says of itself.
 type State struct {
 	State   string `json:"state"`
@@ -156,7 +159,7 @@ func (t *Tree) Run(ctx context.Context) error {
 	first := true
 	for ctx.Err() == nil {
 		if !isDir(t.root) {
-			t.setState(State{Offline, "The folder is not there (unplugged, unmounted or renamed?). Its documents stay searchable; Quarry picks it up again when it returns."})
+			t.setState(State{Offline, OfflineMessage})
 			if !t.waitForRoot(ctx) {
 				break
 			}
