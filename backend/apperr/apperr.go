@@ -26,6 +26,14 @@ const (
 	Conflict         Code = "conflict"
 	Unavailable      Code = "unavailable"
 	Internal         Code = "internal"
+	// Unauthenticated: no valid credentials (sign in again).
+	Unauthenticated Code = "unauthenticated"
+	// Forbidden: signed in, but this needs a higher permission.
+	Forbidden Code = "forbidden"
+	// RateLimited: too many attempts; RetryAfter says when to try again.
+	RateLimited Code = "rate_limited"
+	// TooLarge: the request body is over the limit.
+	TooLarge Code = "too_large"
 )
 
 // Error is a user-facing error.
@@ -34,6 +42,8 @@ type Error struct {
 	Message string `json:"message"`
 	// Field names the request field at fault, when there is one.
 	Field string `json:"field,omitempty"`
+	// RetryAfter is, for RateLimited, the seconds to wait.
+	RetryAfter int `json:"retry_after,omitempty"`
 	// Err is the underlying cause, for logs; never shown to clients.
 	Err error `json:"-"`
 }

@@ -370,11 +370,11 @@ func (h *Handler) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	}
 	if err != nil {
 		var mbe *http.MaxBytesError
-		msg := fmt.Sprintf("The request body is not valid JSON for this endpoint: %v.", err)
 		if errors.As(err, &mbe) {
-			msg = fmt.Sprintf("The request body is larger than %d bytes.", maxBody)
+			writeError(w, apperr.New(apperr.TooLarge, "The request body is larger than %d bytes: send less at once.", maxBody))
+			return false
 		}
-		writeError(w, apperr.New(apperr.InvalidArgument, "%s", msg))
+		writeError(w, apperr.New(apperr.InvalidArgument, "The request body is not valid JSON for this endpoint: %v.", err))
 		return false
 	}
 	return true
@@ -415,6 +415,14 @@ func StatusFor(code apperr.Code) int {
 		return http.StatusConflict
 	case apperr.Unavailable:
 		return http.StatusServiceUnavailable
+	case apperr.Unauthenticated:
+		return http.StatusUnauthorized
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.RateLimited:
+		return http.StatusTooManyRequests
+	case apperr.TooLarge:
+		return http.StatusRequestEntityTooLarge
 	default:
 		return http.StatusInternalServerError
 	}

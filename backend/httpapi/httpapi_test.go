@@ -85,7 +85,7 @@ func TestCollectionsOverHTTP(t *testing.T) {
 		{"not json", "POST", "/api/v1/collections", `name=x`, nil, 400, "invalid_argument"},
 		{"trailing data", "POST", "/api/v1/collections", `{"name":"x"} {"name":"y"}`, nil, 400, "invalid_argument"},
 		{"wrong content type", "POST", "/api/v1/collections", `{"name":"x"}`, func(r *http.Request) { r.Header.Set("Content-Type", "text/plain") }, 400, "invalid_argument"},
-		{"huge body", "POST", "/api/v1/collections", `{"name":"` + strings.Repeat("x", 2<<20) + `"}`, nil, 400, "invalid_argument"},
+		{"huge body", "POST", "/api/v1/collections", `{"name":"` + strings.Repeat("x", 2<<20) + `"}`, nil, 413, "too_large"},
 		{"10 KB name", "POST", "/api/v1/collections", `{"name":"` + strings.Repeat("x", 10<<10) + `"}`, nil, 400, "invalid_argument"},
 		{"unknown model", "POST", "/api/v1/collections", `{"name":"m","model":"nope"}`, nil, 400, "model_unknown"},
 		{"missing collection", "GET", "/api/v1/collections/6d2b8f0e-0000-4000-8000-000000000000", "", nil, 404, "not_found"},
@@ -205,5 +205,17 @@ func TestSearchEndpoint(t *testing.T) {
 	}
 	if r := do(t, srv, "POST", "/api/v1/documents/open", `{"document_id":"x"}`); r.status != 503 {
 		t.Errorf("open outside the desktop = %d %s", r.status, r.raw)
+	}
+}
+
+// TestOversizedBody: a body over the limit is a 413 that changes nothing.
+func TestOversizedBody(t *testing.T) {
+	srv := newServer(t)
+	big := `{"name":"` + strings.Repeat("x", 2<<20) + `","model":"bge-small-en-v1.5"}`
+	if r := do(t, srv, "POST", "/api/v1/collections", big); r.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d, want 413: %s", r.status, r.raw)
+	}
+	if r := do(t, srv, "GET", "/api/v1/collections", ""); r.status != http.StatusOK || len(r.list) != 0 {
+		t.Fatalf("after a refused body: %d %s", r.status, r.raw)
 	}
 }
