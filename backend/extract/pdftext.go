@@ -157,6 +157,11 @@ func (w *glyphWalker) stream(strm, res pdf.Value, g pdfGState, depth int) {
 			panic("bad " + op + " operator")
 		}
 	}
+	// nextLine is T*: the start of the next line, one leading down.
+	nextLine := func() {
+		g.Tlm = pdfMatrix{{1, 0, 0}, {0, 1, 0}, {0, -g.Tl, 1}}.mul(g.Tlm)
+		g.Tm = g.Tlm
+	}
 	pdf.Interpret(strm, func(stk *pdf.Stack, op string) {
 		args := make([]pdf.Value, stk.Len())
 		for i := len(args) - 1; i >= 0; i-- {
@@ -165,12 +170,7 @@ func (w *glyphWalker) stream(strm, res pdf.Value, g pdfGState, depth int) {
 		switch op {
 		case "cm":
 			num(args, 6, op)
-			var m pdfMatrix
-			for i := range 6 {
-				m[i/2][i%2] = args[i].Float64()
-			}
-			m[2][2] = 1
-			g.CTM = m.mul(g.CTM)
+			g.CTM = matrixOf(args).mul(g.CTM)
 		case "q":
 			stack = append(stack, g)
 		case "Q":
@@ -181,8 +181,7 @@ func (w *glyphWalker) stream(strm, res pdf.Value, g pdfGState, depth int) {
 		case "BT":
 			g.Tm, g.Tlm = pdfIdent, pdfIdent
 		case "T*":
-			g.Tlm = pdfMatrix{{1, 0, 0}, {0, 1, 0}, {0, -g.Tl, 1}}.mul(g.Tlm)
-			g.Tm = g.Tlm
+			nextLine()
 		case "Tc":
 			num(args, 1, op)
 			g.Tc = args[0].Float64()
@@ -205,8 +204,7 @@ func (w *glyphWalker) stream(strm, res pdf.Value, g pdfGState, depth int) {
 			}
 			num(args, 1, op)
 			if op != "Tj" {
-				g.Tlm = pdfMatrix{{1, 0, 0}, {0, 1, 0}, {0, -g.Tl, 1}}.mul(g.Tlm)
-				g.Tm = g.Tlm
+				nextLine()
 			}
 			show(args[0].RawString())
 		case "TJ":
@@ -226,11 +224,7 @@ func (w *glyphWalker) stream(strm, res pdf.Value, g pdfGState, depth int) {
 			g.Tl = args[0].Float64()
 		case "Tm":
 			num(args, 6, op)
-			var m pdfMatrix
-			for i := range 6 {
-				m[i/2][i%2] = args[i].Float64()
-			}
-			m[2][2] = 1
+			m := matrixOf(args)
 			g.Tm, g.Tlm = m, m
 		case "Ts":
 			num(args, 1, op)
@@ -258,4 +252,14 @@ func (w *glyphWalker) stream(strm, res pdf.Value, g pdfGState, depth int) {
 			w.stream(xo, fres, fg, depth+1)
 		}
 	})
+}
+
+// matrixOf reads the six operands of cm or Tm as a matrix.
+func matrixOf(args []pdf.Value) pdfMatrix {
+	var m pdfMatrix
+	for i := range 6 {
+		m[i/2][i%2] = args[i].Float64()
+	}
+	m[2][2] = 1
+	return m
 }
