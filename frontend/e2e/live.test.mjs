@@ -117,10 +117,17 @@ function suite() {
       const paused = await api('POST', `/operations/${op.id}/pause`, {});
       if (paused.status === 409) return; // it finished first: nothing to pause
       assert.equal(paused.status, 200, JSON.stringify(paused.body));
-      // A run in its last moments may still finish: then there is nothing
-      // left to resume.
-      await until('paused or finished', async () => ['paused', 'completed'].includes((await api('GET', `/operations/${op.id}`)).body.status));
-      if ((await api('GET', `/operations/${op.id}`)).body.status === 'completed') return;
+      // A running operation stops at its next progress save; one in its
+      // last moments may finish first, and then there is nothing to resume.
+      // Wait until the run has stopped (or never started): only then is
+      // "paused" final.
+      const stopped = (o) =>
+        o.status === 'completed' || (o.status === 'paused' && (!o.started_at || o.progress?.status === 'paused'));
+      const last = await until('paused or finished', async () => {
+        const o = (await api('GET', `/operations/${op.id}`)).body;
+        return stopped(o) && o;
+      });
+      if (last.status === 'completed') return;
       await page.reload();
       const item = page.getByTestId('operation-item').filter({ has: page.getByTestId('operation-resume') });
       await item.waitFor();
