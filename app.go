@@ -226,6 +226,59 @@ func (a *App) UpdateSettings(st service.Settings) (service.Settings, error) {
 	return a.svc.UpdateSettings(a.ctx, st)
 }
 
+// Me says who uses the window: the desktop owner.
+func (a *App) Me() (service.Me, error) { return a.svc.Me(a.ctx) }
+
+// ListUsers returns the accounts colleagues sign in with.
+func (a *App) ListUsers() ([]service.User, error) { return a.svc.ListUsers(a.ctx) }
+
+// CreateUser makes an account.
+func (a *App) CreateUser(req service.CreateUserRequest) (service.User, error) {
+	return a.svc.CreateUser(a.ctx, req)
+}
+
+// UpdateUser resets a password, disables an account or changes its rights.
+func (a *App) UpdateUser(id int64, req service.UpdateUserRequest) (service.User, error) {
+	return a.svc.UpdateUser(a.ctx, id, req)
+}
+
+// ListAPIKeys returns every API key.
+func (a *App) ListAPIKeys() ([]service.APIKey, error) { return a.svc.ListAPIKeys(a.ctx) }
+
+// CreateAPIKey makes an API key; its secret is in the answer only.
+func (a *App) CreateAPIKey(req service.CreateAPIKeyRequest) (service.CreatedAPIKey, error) {
+	return a.svc.CreateAPIKey(a.ctx, req)
+}
+
+// DeleteAPIKey revokes an API key.
+func (a *App) DeleteAPIKey(id string) error { return a.svc.DeleteAPIKey(a.ctx, id) }
+
+// ListGrants returns who holds what on a collection.
+func (a *App) ListGrants(collectionID string) ([]service.Grant, error) {
+	return a.svc.ListGrants(a.ctx, collectionID)
+}
+
+// Grant gives a user or API key a permission on a collection.
+func (a *App) Grant(collectionID string, req service.GrantRequest) (service.Grant, error) {
+	return a.svc.GrantAccess(a.ctx, collectionID, req)
+}
+
+// RevokeGrant takes a permission away.
+func (a *App) RevokeGrant(collectionID string, grantID int64) error {
+	return a.svc.RevokeGrant(a.ctx, collectionID, grantID)
+}
+
+// GetSharing says how LAN sharing stands.
+func (a *App) GetSharing() (service.Sharing, error) { return a.svc.GetSharing(a.ctx) }
+
+// UpdateSharing turns LAN sharing on or off; it is remembered.
+func (a *App) UpdateSharing(req service.UpdateSharingRequest) (service.Sharing, error) {
+	return a.svc.UpdateSharing(a.ctx, req)
+}
+
+// AuditLog returns the newest audit entries.
+func (a *App) AuditLog(limit int) ([]service.AuditEntry, error) { return a.svc.AuditLog(a.ctx, limit) }
+
 // PickDirectory opens the native folder picker; "" means cancelled.
 func (a *App) PickDirectory() (string, error) {
 	return wruntime.OpenDirectoryDialog(a.ctx, wruntime.OpenDialogOptions{

@@ -6,11 +6,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"embed"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -19,6 +21,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -51,6 +54,9 @@ type config struct {
 	dataDir   string
 	smokeTest bool
 	logLevel  slog.Level
+	lan       string
+	lanCert   string
+	lanKey    string
 }
 
 func main() {
@@ -69,6 +75,8 @@ func run() int {
 			return evaluate.Run(context.Background(), os.Args[2:], os.Stdout)
 		case "extract":
 			return extract.Run(context.Background(), os.Args[2:], os.Stdout)
+		case "user":
+			return userCommand(os.Args[2:])
 		}
 	}
 	var cfg config
@@ -77,7 +85,14 @@ func run() int {
 	flag.StringVar(&cfg.dataDir, "data-dir", "", "keep all data in this `directory` (default: the platform's app-data directory, or $"+locations.EnvDataDir+")")
 	flag.BoolVar(&cfg.smokeTest, "smoke-test", false, "open the window, call a binding from the page, report and quit (for tests)")
 	flag.BoolVar(&showVersion, "version", false, "print the version and exit")
+	flag.StringVar(&cfg.lan, "lan", "", "share with colleagues over HTTPS on this `address` (such as 0.0.0.0:8788) for this run; they sign in with accounts made by `quarry user add` or in the app")
+	flag.StringVar(&cfg.lanCert, "lan-cert", "", "PEM certificate `file` for sharing (default: a self-signed one, made on first use)")
+	flag.StringVar(&cfg.lanKey, "lan-key", "", "PEM private key `file` of --lan-cert")
 	flag.Parse()
+	if (cfg.lanCert == "") != (cfg.lanKey == "") {
+		fmt.Fprintln(os.Stderr, "quarry: give --lan-cert and --lan-key together")
+		return 2
+	}
 	if showVersion {
 		fmt.Println("quarry", version)
 		return 0
@@ -117,6 +132,10 @@ func run() int {
 		Version: version,
 		Desktop: desktop,
 		Logger:  logger,
+		LAN:     cfg.lan,
+		LANCert: cfg.lanCert,
+		LANKey:  cfg.lanKey,
+		UI:      frontendFS(),
 	}
 	if desktop {
 		return runDesktop(cfg, opts)
@@ -163,7 +182,7 @@ func runServer(cfg config, opts quarry.Options) int {
 		return 2
 	}
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		logger.Error("--serve must be a loopback address until LAN sharing is enabled", "address", cfg.serve)
+		logger.Error("--serve answers the owner on a loopback address only; share with colleagues over HTTPS with --lan ADDR", "address", cfg.serve)
 		return 2
 	}
 	ln, err := net.Listen("tcp", cfg.serve)
@@ -315,4 +334,69 @@ func runDesktop(cfg config, opts quarry.Options) int {
 		return 1
 	}
 	return app.exitCode()
+}
+
+// userCommand is `quarry user add [-admin] [-data-dir DIR] NAME`, with the
+// password read from standard input: accounts for a headless machine.
+func userCommand(args []string) int {
+	if len(args) == 0 || args[0] != "add" {
+		fmt.Fprintln(os.Stderr, "usage: quarry user add [-admin] [-data-dir DIR] NAME  (the password is read from standard input)")
+		return 2
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	admin := fs.Bool("admin", false, "make the user a Quarry administrator (every collection, users, settings, sharing)")
+	dataDir := fs.String("data-dir", "", "Quarry's data `directory` (default: the platform's app-data directory)")
+	display := fs.String("display-name", "", "the `name` others see (default: none)")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: quarry user add [-admin] [-data-dir DIR] NAME  (the password is read from standard input)")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	if isTerminal(os.Stdin) {
+		fmt.Fprint(os.Stderr, "Password (at least 10 characters; it is shown as you type): ")
+	}
+	line, err := bufio.NewReader(io.LimitReader(os.Stdin, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		fmt.Fprintln(os.Stderr, "quarry: user add: read the password:", err)
+		return 1
+	}
+	password := strings.TrimRight(line, "\r\n")
+	locs, err := resolveLocations(*dataDir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "quarry:", err)
+		return 1
+	}
+	u, err := quarry.AddUser(context.Background(), quarry.Options{
+		Locations: locs, DatabaseURL: os.Getenv(quarry.EnvDatabaseURL), PGBinaries: os.Getenv(pgserver.EnvBinaries), Version: version,
+	}, service.CreateUserRequest{Username: fs.Arg(0), Password: password, DisplayName: *display, IsAdmin: *admin})
+	if err != nil {
+		msg := err.Error()
+		var ae *apperr.Error
+		if errors.As(err, &ae) {
+			msg = ae.Message
+		}
+		fmt.Fprintln(os.Stderr, "quarry: user add:", msg)
+		if ae != nil && ae.Code != apperr.Internal {
+			return 2
+		}
+		return 1
+	}
+	role := "user"
+	if u.IsAdmin {
+		role = "administrator"
+	}
+	fmt.Printf("added %s %s; they sign in at the address `quarry --lan ADDR` prints\n", role, u.Username)
+	return 0
+}
+
+// isTerminal reports whether f is a character device (a person typing).
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

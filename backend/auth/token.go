@@ -4,11 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/quarry-search/quarry/backend/atomicfile"
 )
 
 // AccessTTL is how long an access token lives; a refresh renews it.
@@ -56,14 +57,7 @@ func LoadOrCreateKey(path string) ([]byte, error) {
 		return nil, err
 	}
 	key := []byte(s)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("write signing key: %w", err)
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, key, 0o600); err != nil {
-		return nil, fmt.Errorf("write signing key: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.Write(path, key, 0o600); err != nil {
 		return nil, fmt.Errorf("write signing key: %w", err)
 	}
 	return key, nil

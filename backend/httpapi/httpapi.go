@@ -32,22 +32,63 @@ type Handler struct {
 	svc    *service.Service
 	logger *slog.Logger
 	mux    chi.Router
+	// lan is set for the sharing listener: every API route but sign-in
+	// and health needs credentials, and callers are limited.
+	lan    bool
+	limits *limits
 }
 
-// New builds the handler. ui is the built frontend (index.html at its root);
-// nil serves the API alone.
+// New builds the owner's handler: loopback only, no sign-in, the caller
+// is the desktop owner. ui is the built frontend (index.html at its
+// root); nil serves the API alone.
 func New(svc *service.Service, ui fs.FS, logger *slog.Logger) *Handler {
+	return newHandler(svc, ui, logger, false)
+}
+
+// NewLAN builds the handler colleagues reach over the sharing listener:
+// the same API and frontend, for signed-in users and API keys only, each
+// seeing what is shared with them.
+func NewLAN(svc *service.Service, ui fs.FS, logger *slog.Logger) *Handler {
+	return newHandler(svc, ui, logger, true)
+}
+
+func newHandler(svc *service.Service, ui fs.FS, logger *slog.Logger, lan bool) *Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{svc: svc, logger: logger}
+	h := &Handler{svc: svc, logger: logger, lan: lan, limits: newLimits()}
 	r := chi.NewRouter()
-	r.Use(middleware.Recoverer, loopbackOnly, h.logRequests)
+	if lan {
+		r.Use(middleware.Recoverer, secureHeaders, h.logRequests)
+	} else {
+		r.Use(middleware.Recoverer, loopbackOnly, h.logRequests)
+	}
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(requireJSON)
 		r.Get("/health", func(w http.ResponseWriter, _ *http.Request) {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		})
+		r.Post("/auth/login", h.login)
+		r.Post("/auth/refresh", h.refresh)
+		if lan {
+			// Everything below needs credentials.
+			r = r.With(h.authenticate)
+		}
+		r.Post("/auth/logout", h.logout)
+		r.Get("/auth/me", h.me)
+		r.Get("/users", h.listUsers)
+		r.Post("/users", h.createUser)
+		r.Patch("/users/{id}", h.updateUser)
+		r.Get("/api-keys", h.listAPIKeys)
+		r.Post("/api-keys", h.createAPIKey)
+		r.Delete("/api-keys/{id}", h.deleteAPIKey)
+		r.Get("/collections/{id}/permissions", h.listGrants)
+		r.Post("/collections/{id}/permissions", h.grant)
+		r.Delete("/collections/{id}/permissions/{grantID}", h.revokeGrant)
+		r.Get("/documents/{id}/file", h.documentFile)
+		r.Get("/sharing", h.getSharing)
+		r.Put("/sharing", h.updateSharing)
+		r.Get("/audit", h.auditLog)
 		r.Get("/status", h.status)
 		r.Get("/integrity", h.integrity)
 		r.Get("/models", h.listModels)
@@ -81,6 +122,9 @@ func New(svc *service.Service, ui fs.FS, logger *slog.Logger) *Handler {
 		r.Post("/documents/open", h.openDocument)
 		r.Get("/settings", h.getSettings)
 		r.Put("/settings", h.updateSettings)
+		// Unknown API paths answer JSON; on the LAN only after sign-in
+		// (r carries the check there), so routes are not probed
+		// anonymously.
 		r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 			writeError(w, apperr.New(apperr.NotFound, "No such API endpoint."))
 		})
@@ -249,6 +293,12 @@ func (h *Handler) updateSource(w http.ResponseWriter, r *http.Request) {
 // search runs a query; a client that goes away (a superseded request
 // in a search box) cancels it.
 func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
+	if p, ok := service.PrincipalFrom(r.Context()); ok {
+		if ok, wait := h.limits.search.Allow(fmt.Sprintf("%d/%s", p.UserID, p.APIKeyID)); !ok {
+			writeError(w, rateLimited(wait, "searches"))
+			return
+		}
+	}
 	var req service.SearchRequest
 	if !h.decode(w, r, &req) {
 		return
@@ -328,7 +378,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apperr.New(apperr.Internal, "Streaming is not supported here."))
 		return
 	}
-	ch, stop := h.svc.Events()
+	ch, stop := h.svc.EventsFor(r.Context())
 	defer stop()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
@@ -429,6 +479,9 @@ func StatusFor(code apperr.Code) int {
 }
 
 func writeError(w http.ResponseWriter, e *apperr.Error) {
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
 	writeJSON(w, StatusFor(e.Code), map[string]*apperr.Error{"error": e})
 }
 

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/quarry-search/quarry/backend/apperr"
+	"github.com/quarry-search/quarry/backend/atomicfile"
 )
 
 // File names of the self-signed pair inside the certificate directory.
@@ -93,10 +94,10 @@ func loadOrCreate(dir string, hosts []string, now time.Time) (Certificate, error
 	// The key goes first: a crash in between leaves a key without a
 	// certificate, which the next start replaces, never a certificate whose
 	// key is lost.
-	if err := writeFileAtomic(keyPath, keyPEM, 0o600); err != nil {
+	if err := atomicfile.Write(keyPath, keyPEM, 0o600); err != nil {
 		return Certificate{}, fmt.Errorf("write certificate key: %w", err)
 	}
-	if err := writeFileAtomic(certPath, certPEM, 0o644); err != nil {
+	if err := atomicfile.Write(certPath, certPEM, 0o644); err != nil {
 		return Certificate{}, fmt.Errorf("write certificate: %w", err)
 	}
 	c, err := parsePair(certPEM, keyPEM)
@@ -321,31 +322,4 @@ func containsIP(ips []net.IP, ip net.IP) bool {
 		}
 	}
 	return false
-}
-
-// writeFileAtomic replaces path with data so that a reader never sees half
-// a file; the mode is set before any byte of a key lands on disk.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -41,6 +41,10 @@ func (l Locations) PostgresRuntime() string { return filepath.Join(l.Postgres, "
 // Settings is the settings file.
 func (l Locations) Settings() string { return filepath.Join(l.Config, "settings.json") }
 
+// Sharing holds LAN sharing's certificate, sign-in key and on/off choice
+// (mode 0700: the keys in it are secrets).
+func (l Locations) Sharing() string { return filepath.Join(l.Config, "sharing") }
+
 // QdrantBin is where a downloaded vector-engine binary is kept.
 func (l Locations) QdrantBin() string { return filepath.Join(l.Qdrant, "bin") }
 

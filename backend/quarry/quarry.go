@@ -8,13 +8,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/quarry-search/quarry/backend/events"
+	"github.com/quarry-search/quarry/backend/httpapi"
 	"github.com/quarry-search/quarry/backend/indexer"
+	"github.com/quarry-search/quarry/backend/lan"
 	"github.com/quarry-search/quarry/backend/locations"
 	"github.com/quarry-search/quarry/backend/modelpool"
 	"github.com/quarry-search/quarry/backend/models"
@@ -64,6 +68,14 @@ type Options struct {
 	Version string
 	Desktop bool
 	Logger  *slog.Logger
+	// LAN shares Quarry over HTTPS on this address for this run (--lan);
+	// empty follows the choice made in Settings.
+	LAN string
+	// LANCert and LANKey are a certificate the owner provides; empty
+	// makes a self-signed one on first use.
+	LANCert, LANKey string
+	// UI is the built frontend that sharing serves.
+	UI fs.FS
 }
 
 // Quarry is a started instance.
@@ -88,6 +100,7 @@ type Quarry struct {
 	embedders *modelpool.Pool
 	indexer   *indexer.Manager
 	watch     *watch.Supervisor
+	lan       *lan.Server
 }
 
 // Start brings every part up. On error, whatever started is stopped.
@@ -173,8 +186,11 @@ func Start(ctx context.Context, opts Options) (_ *Quarry, err error) {
 	}, service.Deps{Store: q.store, Index: q.index, Queue: q.indexer, Models: q.embedders, Bus: q.bus, Watch: q.watch,
 		Search: search.New(search.Options{Store: q.store, Index: q.index, Embedders: q.embedders, Rerankers: q.embedders,
 			Logger: q.logger}),
-		SettingsPath: opts.Locations.Settings(), Logger: q.logger.With("component", "service")})
+		SettingsPath: opts.Locations.Settings(), SharingDir: opts.Locations.Sharing(), Logger: q.logger.With("component", "service")})
 	if err != nil {
+		return nil, err
+	}
+	if err := q.startSharing(); err != nil {
 		return nil, err
 	}
 	q.workers = supervise.New(q.logger.With("component", "supervisor"))
@@ -298,6 +314,15 @@ func (q *Quarry) Service() *service.Service { return q.svc }
 // Close stops everything, last started first. It is safe to call twice.
 func (q *Quarry) Close() error {
 	var errs []error
+	if q.lan != nil {
+		// Colleagues first: nothing new arrives while the rest stops.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := q.lan.Stop(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		cancel()
+		q.lan = nil
+	}
 	if q.workers != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		if err := q.workers.Stop(ctx); err != nil {
@@ -339,6 +364,75 @@ func (q *Quarry) Close() error {
 		q.pgLog = nil
 	}
 	return errors.Join(errs...)
+}
+
+// AddUser makes an account with only the database running: `quarry user
+// add` on a headless machine, while Quarry itself is stopped.
+func AddUser(ctx context.Context, opts Options, req service.CreateUserRequest) (service.User, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	q := &Quarry{opts: opts, logger: opts.Logger}
+	defer q.Close()
+	if err := opts.Locations.Ensure(); err != nil {
+		return service.User{}, fmt.Errorf("prepare data directory: %w", err)
+	}
+	url := opts.DatabaseURL
+	if url == "" {
+		var err error
+		if url, err = q.startEmbeddedPostgres(); err != nil {
+			return service.User{}, fmt.Errorf("open the database (if Quarry is running, stop it first, or add the user under Sharing → Users in the app): %w", err)
+		}
+	}
+	if err := store.Migrate(url); err != nil {
+		return service.User{}, fmt.Errorf("migrate database: %w", err)
+	}
+	st, err := store.Open(ctx, url, q.logger)
+	if err != nil {
+		return service.User{}, err
+	}
+	q.store = st
+	svc, err := service.New(ctx, service.Info{Version: opts.Version}, service.Deps{Store: st, Logger: q.logger})
+	if err != nil {
+		return service.User{}, err
+	}
+	return svc.CreateUser(ctx, req)
+}
+
+// startSharing prepares the LAN listener, which Settings turns on and off,
+// and starts it when --lan asks (an error then stops the start: the
+// owner asked for it) or when sharing was left on (an error is shown in
+// Settings, and Quarry runs unshared).
+func (q *Quarry) startSharing() error {
+	q.lan = lan.New(lan.Options{
+		Handler:  httpapi.NewLAN(q.svc, q.opts.UI, q.logger.With("component", "lan")),
+		Logger:   q.logger.With("component", "lan"),
+		CertDir:  q.opts.Locations.Sharing(),
+		CertFile: q.opts.LANCert,
+		KeyFile:  q.opts.LANKey,
+		Stdout:   os.Stdout,
+	})
+	q.svc.SetSharer(q.lan)
+	if q.opts.LAN != "" {
+		if err := q.lan.Start(q.opts.LAN); err != nil {
+			return fmt.Errorf("share on %s: %w", q.opts.LAN, err)
+		}
+		return nil
+	}
+	if on, addr := q.svc.SharingConfig(); on {
+		if err := q.lan.Start(addr); err != nil {
+			q.logger.Error("sharing was left on but cannot start; Quarry runs unshared", "address", addr, "err", err)
+		}
+	}
+	return nil
+}
+
+// LANAddr is where sharing listens, or nil when it does not.
+func (q *Quarry) LANAddr() net.Addr {
+	if q.lan == nil {
+		return nil
+	}
+	return q.lan.Addr()
 }
 
 // throttled passes on at most one download report per interval, and

@@ -195,6 +195,16 @@ func (e *Engine) keyword(ctx context.Context, collectionID string) (*keywordInde
 	return ent.x, nil
 }
 
+// Nothing answers req over no collection at all (a caller with none to
+// search), checking the request as Search does.
+func (e *Engine) Nothing(req Request) (Response, error) {
+	req, err := normalize(req)
+	if err != nil {
+		return Response{}, err
+	}
+	return Response{Query: req.Query, Mode: req.Mode, Results: []Result{}}, nil
+}
+
 // Search runs a request.
 func (e *Engine) Search(ctx context.Context, req Request) (Response, error) {
 	t0 := time.Now()

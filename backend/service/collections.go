@@ -48,6 +48,13 @@ type Collection struct {
 	UpdatedAt      time.Time `json:"updated_at"`
 	// Readiness says what can be searched now, and what waits for what.
 	Readiness Readiness `json:"readiness"`
+	// IsPublic collections are readable by every signed-in user of a
+	// shared Quarry.
+	IsPublic bool `json:"is_public"`
+	// Permission is the caller's: read, write or admin.
+	Permission string `json:"permission"`
+	// Owner is the owner's user name.
+	Owner string `json:"owner"`
 }
 
 // Readiness is how far a collection's search is: keyword search works as
@@ -139,6 +146,8 @@ type CreateCollectionRequest struct {
 type UpdateCollectionRequest struct {
 	Name        *string `json:"name,omitempty"`
 	Description *string `json:"description,omitempty"`
+	// IsPublic shares the collection, read-only, with every signed-in user.
+	IsPublic *bool `json:"is_public,omitempty"`
 }
 
 func fromStore(c store.Collection) Collection {
@@ -147,38 +156,63 @@ func fromStore(c store.Collection) Collection {
 		Quantization: c.Quantization, ChunkSize: c.ChunkSize, ChunkOverlap: c.ChunkOverlap,
 		Status: c.Status, StatusMessage: c.StatusMessage, SourceCount: c.SourceCount,
 		DocumentCount: c.DocumentCount, VectorCount: c.VectorCount, TotalSizeBytes: c.TotalSizeBytes,
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, IsPublic: c.IsPublic, Owner: c.OwnerName,
+		Permission: LevelAdmin,
 	}
 }
 
-// ListCollections returns every collection with its counts.
+// ListCollections returns every collection the caller can see, with its
+// counts.
 func (s *Service) ListCollections(ctx context.Context) ([]Collection, error) {
+	levels, all, err := s.levels(ctx)
+	if err != nil {
+		return nil, err
+	}
 	list, err := s.store.ListCollections(ctx)
 	if err != nil {
 		return nil, s.internal("list collections", err)
 	}
-	out := make([]Collection, len(list))
-	for i, c := range list {
-		out[i] = s.collection(c)
+	out := make([]Collection, 0, len(list))
+	for _, c := range list {
+		if all {
+			out = append(out, s.collection(c))
+		} else if l := levels[c.ID]; l != "" {
+			cc := s.collection(c)
+			cc.Permission = l
+			out = append(out, cc)
+		}
 	}
 	return out, nil
 }
 
 // GetCollection returns one collection.
 func (s *Service) GetCollection(ctx context.Context, id string) (Collection, error) {
+	l, err := s.level(ctx, id)
+	if err != nil {
+		return Collection{}, err
+	}
+	if l == "" {
+		return Collection{}, s.need(ctx, id, LevelRead)
+	}
 	c, err := s.store.GetCollection(ctx, id)
 	if err != nil {
-		return Collection{}, s.storeError("get collection", err, id)
+		return Collection{}, s.storeError("get collection", err, "collection "+id)
 	}
-	return s.collection(c), nil
+	out := s.collection(c)
+	out.Permission = l
+	return out, nil
 }
 
 // CreateCollection validates and creates a collection.
 func (s *Service) CreateCollection(ctx context.Context, req CreateCollectionRequest) (Collection, error) {
+	if err := s.needAdmin(ctx); err != nil {
+		return Collection{}, err
+	}
 	nc, err := s.validateCreate(req)
 	if err != nil {
 		return Collection{}, err
 	}
+	nc.OwnerID = s.actor(ctx)
 	c, err := s.store.CreateCollection(ctx, nc, s.actor(ctx))
 	if err != nil {
 		return Collection{}, s.storeError("create collection", err, nc.Name)
@@ -273,7 +307,10 @@ func (s *Service) validateCreate(req CreateCollectionRequest) (store.NewCollecti
 
 // UpdateCollection renames a collection or changes its description.
 func (s *Service) UpdateCollection(ctx context.Context, id string, req UpdateCollectionRequest) (Collection, error) {
-	var upd store.CollectionUpdate
+	if err := s.need(ctx, id, LevelAdmin); err != nil {
+		return Collection{}, err
+	}
+	upd := store.CollectionUpdate{IsPublic: req.IsPublic}
 	if req.Name != nil {
 		name, err := cleanName(*req.Name)
 		if err != nil {
@@ -296,6 +333,7 @@ func (s *Service) UpdateCollection(ctx context.Context, id string, req UpdateCol
 		}
 		return Collection{}, s.storeError("update collection", err, key)
 	}
+	s.bus.Publish(events.Event{Topic: events.CollectionChanged, Data: c.ID})
 	return s.collection(c), nil
 }
 
@@ -303,6 +341,9 @@ func (s *Service) UpdateCollection(ctx context.Context, id string, req UpdateCol
 // at once, and a delete operation (returned) removes its vectors, keyword
 // index and rows, resuming after a crash.
 func (s *Service) DeleteCollection(ctx context.Context, id string) (Operation, error) {
+	if err := s.need(ctx, id, LevelAdmin); err != nil {
+		return Operation{}, err
+	}
 	if s.queue != nil {
 		s.queue.StopCollection(id)
 	}

@@ -43,6 +43,9 @@ type CollectionIntegrity struct {
 // collection's vectors are still loading at start-up it is reported as
 // loading, not inconsistent.
 func (s *Service) CheckIntegrity(ctx context.Context) (Integrity, error) {
+	if err := s.needAdmin(ctx); err != nil {
+		return Integrity{}, err
+	}
 	out := Integrity{Collections: []CollectionIntegrity{}, Orphans: []string{}, Consistent: true}
 	list, err := s.store.ListCollections(ctx)
 	if err != nil {

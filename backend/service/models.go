@@ -77,6 +77,17 @@ func (s *Service) ListModels(ctx context.Context) ([]ModelInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	levels, all, err := s.levels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !all {
+		// Colleagues learn which of their collections use a model, never
+		// the names of the others.
+		for name, u := range uses {
+			uses[name] = slices.DeleteFunc(u, func(x ModelUse) bool { return levels[x.ID] == "" })
+		}
+	}
 	list := models.List()
 	out := make([]ModelInfo, len(list))
 	def := s.defaultModel().Name
@@ -158,6 +169,9 @@ func (s *Service) model(ctx context.Context, name string) (models.Model, ModelIn
 // DownloadModel starts (or resumes) a model's download in the background;
 // progress arrives on the model:download event and in ListModels.
 func (s *Service) DownloadModel(ctx context.Context, name string) (ModelInfo, error) {
+	if err := s.needAdmin(ctx); err != nil {
+		return ModelInfo{}, err
+	}
 	m, _, err := s.model(ctx, name)
 	if err != nil {
 		return ModelInfo{}, err
@@ -179,6 +193,9 @@ func (s *Service) DownloadModel(ctx context.Context, name string) (ModelInfo, er
 
 // PauseModelDownload pauses a running download, keeping what it fetched.
 func (s *Service) PauseModelDownload(ctx context.Context, name string) (ModelInfo, error) {
+	if err := s.needAdmin(ctx); err != nil {
+		return ModelInfo{}, err
+	}
 	if _, _, err := s.model(ctx, name); err != nil {
 		return ModelInfo{}, err
 	}
@@ -191,6 +208,9 @@ func (s *Service) PauseModelDownload(ctx context.Context, name string) (ModelInf
 
 // CancelModelDownload stops a download and removes what it fetched.
 func (s *Service) CancelModelDownload(ctx context.Context, name string) (ModelInfo, error) {
+	if err := s.needAdmin(ctx); err != nil {
+		return ModelInfo{}, err
+	}
 	if _, _, err := s.model(ctx, name); err != nil {
 		return ModelInfo{}, err
 	}
@@ -204,6 +224,9 @@ func (s *Service) CancelModelDownload(ctx context.Context, name string) (ModelIn
 // DeleteModel removes an installed model's files; it is refused while a
 // collection uses the model.
 func (s *Service) DeleteModel(ctx context.Context, name string) (ModelInfo, error) {
+	if err := s.needAdmin(ctx); err != nil {
+		return ModelInfo{}, err
+	}
 	m, info, err := s.model(ctx, name)
 	if err != nil {
 		return ModelInfo{}, err
@@ -258,6 +281,9 @@ func (s *Service) installable(name string) (models.Model, error) {
 // ImportModel copies a model's files into Quarry's model folder; work
 // waiting for the model goes on at once.
 func (s *Service) ImportModel(ctx context.Context, req ImportModelRequest) (ModelInfo, error) {
+	if err := s.needAdmin(ctx); err != nil {
+		return ModelInfo{}, err
+	}
 	if s.models == nil {
 		return ModelInfo{}, apperr.New(apperr.Unavailable, "Models cannot be installed in this Quarry.")
 	}
@@ -342,6 +368,9 @@ type InstallModelRequest struct {
 // progress on the model:download event. It returns when the model is
 // installed; a model installed already returns at once.
 func (s *Service) InstallModel(ctx context.Context, req InstallModelRequest) (ModelInfo, error) {
+	if err := s.needAdmin(ctx); err != nil {
+		return ModelInfo{}, err
+	}
 	m, err := s.installable(req.Model)
 	if err != nil {
 		return ModelInfo{}, err

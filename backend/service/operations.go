@@ -10,6 +10,7 @@ import (
 
 	"github.com/quarry-search/quarry/backend/apperr"
 	"github.com/quarry-search/quarry/backend/events"
+	"github.com/quarry-search/quarry/backend/indexer"
 	"github.com/quarry-search/quarry/backend/store"
 )
 
@@ -56,33 +57,69 @@ func (s *Service) enqueue(ctx context.Context, collectionID, typ string, config 
 // ListOperations returns a collection's newest operations (everyone's when
 // collectionID is empty).
 func (s *Service) ListOperations(ctx context.Context, collectionID string) ([]Operation, error) {
+	var levels map[string]string
+	all := true
 	if collectionID != "" {
+		if err := s.need(ctx, collectionID, LevelRead); err != nil {
+			return nil, err
+		}
 		if _, err := s.store.GetCollection(ctx, collectionID); err != nil {
 			return nil, s.storeError("list operations", err, "collection "+collectionID)
+		}
+	} else {
+		var err error
+		if levels, all, err = s.levels(ctx); err != nil {
+			return nil, err
 		}
 	}
 	list, err := s.store.ListOperations(ctx, collectionID, 50)
 	if err != nil {
 		return nil, s.internal("list operations", err)
 	}
-	out := make([]Operation, len(list))
-	for i, o := range list {
-		out[i] = opFromStore(o)
+	out := make([]Operation, 0, len(list))
+	for _, o := range list {
+		if all || levels[o.CollectionID] != "" {
+			out = append(out, opFromStore(o))
+		}
 	}
 	return out, nil
 }
 
 // GetOperation returns one operation.
 func (s *Service) GetOperation(ctx context.Context, id string) (Operation, error) {
-	o, err := s.store.GetOperation(ctx, id)
+	o, err := s.operation(ctx, id, LevelRead)
 	if err != nil {
-		return Operation{}, s.storeError("get operation", err, "operation "+id)
+		return Operation{}, err
 	}
 	return opFromStore(o), nil
 }
 
+// operation loads an operation the caller holds want on: one of a
+// collection it cannot see is not found, like one that does not exist.
+func (s *Service) operation(ctx context.Context, id, want string) (store.Operation, error) {
+	o, err := s.store.GetOperation(ctx, id)
+	if err == nil {
+		var l string
+		if l, err = s.level(ctx, o.CollectionID); err != nil {
+			return store.Operation{}, err
+		}
+		if l == "" {
+			err = store.ErrNotFound
+		} else if rank(l) < rank(want) {
+			return store.Operation{}, s.need(ctx, o.CollectionID, want)
+		}
+	}
+	if err != nil {
+		return store.Operation{}, s.storeError("get operation", err, "operation "+id)
+	}
+	return o, nil
+}
+
 // CancelOperation cancels a pending or running operation.
 func (s *Service) CancelOperation(ctx context.Context, id string) (Operation, error) {
+	if _, err := s.operation(ctx, id, LevelWrite); err != nil {
+		return Operation{}, err
+	}
 	o, err := s.store.CancelOperation(ctx, id, s.actor(ctx))
 	if errors.Is(err, store.ErrNotPending) {
 		return Operation{}, apperr.New(apperr.Conflict, "The operation has already finished.")
@@ -96,12 +133,18 @@ func (s *Service) CancelOperation(ctx context.Context, id string) (Operation, er
 // PauseOperation pauses a waiting or running operation; what it has done
 // stays, and it continues from there when resumed, across restarts too.
 func (s *Service) PauseOperation(ctx context.Context, id string) (Operation, error) {
+	if _, err := s.operation(ctx, id, LevelWrite); err != nil {
+		return Operation{}, err
+	}
 	o, err := s.store.PauseOperation(ctx, id, s.actor(ctx))
 	return s.opChanged("pause operation", id, o, err)
 }
 
 // ResumeOperation lets a paused operation run again.
 func (s *Service) ResumeOperation(ctx context.Context, id string) (Operation, error) {
+	if _, err := s.operation(ctx, id, LevelWrite); err != nil {
+		return Operation{}, err
+	}
 	o, err := s.store.ResumeOperation(ctx, id, s.actor(ctx))
 	if err == nil && s.queue != nil {
 		s.queue.Wake()
@@ -136,6 +179,9 @@ func (s *Service) RetryDocuments(ctx context.Context, collectionID string, req R
 			return Operation{}, apperr.Field(apperr.InvalidArgument, "document_ids", "%q is not a document id.", truncate(id, 60))
 		}
 	}
+	if err := s.need(ctx, collectionID, LevelWrite); err != nil {
+		return Operation{}, err
+	}
 	if _, err := s.store.GetCollection(ctx, collectionID); err != nil {
 		return Operation{}, s.storeError("retry documents", err, "collection "+collectionID)
 	}
@@ -160,6 +206,9 @@ func (s *Service) RetryDocuments(ctx context.Context, collectionID string, req R
 // RescanCollection looks at every folder of a collection again and indexes
 // what is new or changed, forgetting what is gone.
 func (s *Service) RescanCollection(ctx context.Context, collectionID string) (Operation, error) {
+	if err := s.need(ctx, collectionID, LevelWrite); err != nil {
+		return Operation{}, err
+	}
 	op, err := s.enqueue(ctx, collectionID, store.OpAppend, store.OpConfig{})
 	if err != nil {
 		return Operation{}, err
@@ -198,6 +247,9 @@ func (s *Service) ListDocuments(ctx context.Context, collectionID string, req Li
 	default:
 		return nil, apperr.Field(apperr.InvalidArgument, "status", "Status must be pending, processing, completed or failed.")
 	}
+	if err := s.need(ctx, collectionID, LevelRead); err != nil {
+		return nil, err
+	}
 	if _, err := s.store.GetCollection(ctx, collectionID); err != nil {
 		return nil, s.storeError("list documents", err, "collection "+collectionID)
 	}
@@ -217,4 +269,77 @@ func (s *Service) ListDocuments(ctx context.Context, collectionID string, req Li
 // until the returned stop function is called.
 func (s *Service) Events() (<-chan events.Event, func()) {
 	return s.bus.Subscribe(256)
+}
+
+// EventsFor is Events for the caller in ctx: a colleague hears only of
+// the collections shared with them (whose progress, names and counts
+// never reach anyone else) and nothing of model downloads. ctx must last
+// as long as the stream.
+func (s *Service) EventsFor(ctx context.Context) (<-chan events.Event, func()) {
+	ch, stop := s.bus.Subscribe(256)
+	if _, ok := PrincipalFrom(ctx); !ok || s.IsAdmin(ctx) {
+		return ch, stop
+	}
+	out := make(chan events.Event, 256)
+	go func() {
+		defer close(out)
+		seen := newSeenCache(func(id string) bool { return s.CanSee(ctx, id) })
+		for e := range ch {
+			if !seen.allows(e) {
+				continue
+			}
+			select {
+			case out <- e:
+			default:
+			}
+		}
+	}()
+	return out, stop
+}
+
+// seenCache remembers for a little while whether a listener may see a
+// collection, so a stream of progress is not a stream of queries; a
+// change to the collection (its sharing included) asks again at once.
+type seenCache struct {
+	can  func(string) bool
+	memo map[string]seenEntry
+}
+
+type seenEntry struct {
+	ok bool
+	at time.Time
+}
+
+const seenFor = 2 * time.Second
+
+func newSeenCache(can func(string) bool) *seenCache {
+	return &seenCache{can: can, memo: map[string]seenEntry{}}
+}
+
+func (c *seenCache) allows(e events.Event) bool {
+	var id string
+	switch d := e.Data.(type) {
+	case string:
+		id = d
+	case indexer.Progress:
+		id = d.CollectionID
+	case *indexer.Progress:
+		id = d.CollectionID
+	}
+	switch {
+	case e.Topic == events.ModelDownload:
+		return false
+	case e.Topic == events.CollectionChanged && id == "":
+		// "Something changed": it names nothing.
+		return true
+	case id == "":
+		// An event this filter does not know how to place stays out.
+		return false
+	}
+	m, ok := c.memo[id]
+	if !ok || time.Since(m.at) > seenFor || e.Topic == events.CollectionChanged {
+		m = seenEntry{ok: c.can(id), at: time.Now()}
+		c.memo[id] = m
+	}
+	return m.ok
 }

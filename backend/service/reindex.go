@@ -50,6 +50,9 @@ type ReindexPlan struct {
 // PlanReindex validates a reindex request and says what it would do;
 // nothing changes.
 func (s *Service) PlanReindex(ctx context.Context, id string, req ReindexRequest) (ReindexPlan, error) {
+	if err := s.need(ctx, id, LevelAdmin); err != nil {
+		return ReindexPlan{}, err
+	}
 	c, err := s.store.GetCollection(ctx, id)
 	if err != nil {
 		return ReindexPlan{}, s.storeError("plan reindex", err, "collection "+id)
@@ -69,12 +72,18 @@ func (s *Service) PlanReindex(ctx context.Context, id string, req ReindexRequest
 // collection keeps answering searches with its current index until the
 // new one is complete; its settings change only then.
 func (s *Service) ReindexCollection(ctx context.Context, id string, req ReindexRequest) (Operation, error) {
+	if err := s.need(ctx, id, LevelAdmin); err != nil {
+		return Operation{}, err
+	}
 	c, err := s.store.GetCollection(ctx, id)
 	if err != nil {
 		return Operation{}, s.storeError("reindex", err, "collection "+id)
 	}
-	t, _, err := reindexTarget(c, req)
+	t, m, err := reindexTarget(c, req)
 	if err != nil {
+		return Operation{}, err
+	}
+	if err := s.needModelOrAdmin(ctx, m.Name, m.DisplayName); err != nil {
 		return Operation{}, err
 	}
 	op, err := s.enqueue(ctx, c.ID, store.OpReindex, store.OpConfig{Reindex: &t})
@@ -211,4 +220,13 @@ func durationText(secs float64) string {
 		return fmt.Sprintf("%d min", int(d.Minutes()+0.5))
 	}
 	return fmt.Sprintf("%.1f h", d.Hours())
+}
+
+// needModelOrAdmin lets only an administrator start a model download: a
+// colleague may reindex onto a model that is already installed.
+func (s *Service) needModelOrAdmin(ctx context.Context, name, display string) error {
+	if s.needAdmin(ctx) == nil || s.models == nil || s.models.Installed(name) {
+		return nil
+	}
+	return apperr.New(apperr.Forbidden, "%s is not installed here; ask a Quarry administrator to install it first.", display)
 }

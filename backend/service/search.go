@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -25,7 +27,37 @@ func (s *Service) searchEngine() *search.Engine { return s.search }
 
 // Search runs a query over one or more collections.
 func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResponse, error) {
-	resp, err := s.searchEngine().Search(ctx, req)
+	levels, all, err := s.levels(ctx)
+	if err != nil {
+		return SearchResponse{}, err
+	}
+	if !all {
+		// A colleague searches only what is shared with them: naming
+		// another collection is the same as naming none that exists.
+		if len(req.CollectionIDs) == 0 {
+			for id := range levels {
+				req.CollectionIDs = append(req.CollectionIDs, id)
+			}
+			slices.Sort(req.CollectionIDs)
+		}
+		for _, id := range req.CollectionIDs {
+			if levels[id] == "" {
+				return SearchResponse{}, apperr.New(apperr.NotFound, "That collection does not exist.")
+			}
+		}
+	}
+	if p, ok := PrincipalFrom(ctx); ok && req.Supersedes != "" {
+		// One caller's search box never cancels another's.
+		req.Supersedes = fmt.Sprintf("%d/%s/%s", p.UserID, p.APIKeyID, req.Supersedes)
+	}
+	var resp SearchResponse
+	if !all && len(req.CollectionIDs) == 0 {
+		// Nothing is shared with this caller: no collection means none,
+		// never all of them.
+		resp, err = s.searchEngine().Nothing(req)
+	} else {
+		resp, err = s.searchEngine().Search(ctx, req)
+	}
 	switch {
 	case err == nil:
 		return resp, nil
@@ -90,6 +122,9 @@ type OpenDocumentResult struct {
 
 // OpenDocument opens a search result's file on this machine.
 func (s *Service) OpenDocument(ctx context.Context, req OpenDocumentRequest) (OpenDocumentResult, error) {
+	if _, remote := PrincipalFrom(ctx); remote {
+		return OpenDocumentResult{}, apperr.New(apperr.Forbidden, "Files open in an application on the machine Quarry runs on; download the file instead.")
+	}
 	if !s.info.Desktop {
 		return OpenDocumentResult{}, apperr.New(apperr.Unavailable, "Files can only be opened in the desktop app.")
 	}

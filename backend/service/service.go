@@ -46,6 +46,10 @@ type Service struct {
 	logger    *slog.Logger
 	info      Info
 	localUser int64
+
+	accounts  *accounts
+	sharingMu sync.Mutex
+	sharer    Sharer
 }
 
 // Deps are the parts the service drives. Index and Queue may be nil where
@@ -67,7 +71,10 @@ type Deps struct {
 	// SettingsPath is where settings are kept (empty: defaults, not
 	// saved).
 	SettingsPath string
-	Logger       *slog.Logger
+	// SharingDir keeps the sign-in key and the sharing choice (empty: a
+	// key for this run only, nothing remembered).
+	SharingDir string
+	Logger     *slog.Logger
 }
 
 // New builds the service. The store must be migrated.
@@ -100,7 +107,8 @@ func New(ctx context.Context, info Info, d Deps) (*Service, error) {
 		}
 		d.Search = search.New(opts)
 	}
-	return &Service{search: d.Search, watch: d.Watch, store: st, index: d.Index, queue: d.Queue, models: d.Models, settings: settings, settingsPath: d.SettingsPath, bus: d.Bus, logger: logger, info: info, localUser: uid}, nil
+	return &Service{search: d.Search, watch: d.Watch, store: st, index: d.Index, queue: d.Queue, models: d.Models, settings: settings, settingsPath: d.SettingsPath, bus: d.Bus, logger: logger, info: info, localUser: uid,
+		accounts: newAccounts(d.SharingDir)}, nil
 }
 
 type actorKey struct{}
@@ -130,15 +138,24 @@ type Status struct {
 }
 
 // Status reports versions and engines in use.
-func (s *Service) Status(context.Context) (Status, error) {
-	return Status{
+func (s *Service) Status(ctx context.Context) (Status, error) {
+	st := Status{
 		Version:      s.info.Version,
 		Database:     s.info.Database,
 		VectorEngine: s.info.VectorEngine,
 		DataDir:      s.info.DataDir,
 		Desktop:      s.info.Desktop,
 		Embedders:    s.embedderInfos(),
-	}, nil
+	}
+	if _, ok := PrincipalFrom(ctx); ok {
+		// Over the LAN this is never the desktop window, and where the
+		// owner keeps the data is not a colleague's business.
+		st.Desktop = false
+		if !s.IsAdmin(ctx) {
+			st.DataDir = ""
+		}
+	}
+	return st, nil
 }
 
 func (s *Service) embedderInfos() []embedder.Info {

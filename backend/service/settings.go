@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 
 	"github.com/quarry-search/quarry/backend/apperr"
+	"github.com/quarry-search/quarry/backend/atomicfile"
 )
 
 // Settings are the preferences a person can change while Quarry runs.
@@ -58,14 +58,20 @@ func validateSettings(st Settings) error {
 }
 
 // GetSettings returns the current settings.
-func (s *Service) GetSettings(context.Context) (Settings, error) {
+func (s *Service) GetSettings(ctx context.Context) (Settings, error) {
+	if err := s.needAdmin(ctx); err != nil {
+		return Settings{}, err
+	}
 	s.settingsMu.Lock()
 	defer s.settingsMu.Unlock()
 	return s.settings, nil
 }
 
 // UpdateSettings validates, applies and saves new settings.
-func (s *Service) UpdateSettings(_ context.Context, st Settings) (Settings, error) {
+func (s *Service) UpdateSettings(ctx context.Context, st Settings) (Settings, error) {
+	if err := s.needAdmin(ctx); err != nil {
+		return Settings{}, err
+	}
 	if err := validateSettings(st); err != nil {
 		return Settings{}, err
 	}
@@ -73,14 +79,7 @@ func (s *Service) UpdateSettings(_ context.Context, st Settings) (Settings, erro
 	defer s.settingsMu.Unlock()
 	if s.settingsPath != "" {
 		raw, _ := json.MarshalIndent(st, "", "  ")
-		if err := os.MkdirAll(filepath.Dir(s.settingsPath), 0o755); err != nil {
-			return Settings{}, s.internal("save settings", err)
-		}
-		tmp := s.settingsPath + ".tmp"
-		if err := os.WriteFile(tmp, raw, 0o644); err != nil {
-			return Settings{}, s.internal("save settings", err)
-		}
-		if err := os.Rename(tmp, s.settingsPath); err != nil {
+		if err := atomicfile.Write(s.settingsPath, raw, 0o644); err != nil {
 			return Settings{}, s.internal("save settings", err)
 		}
 	}

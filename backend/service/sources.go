@@ -62,6 +62,9 @@ func sourceFromStore(x store.Source) Source {
 // ListSources returns a collection's sources, each with how its watch
 // stands.
 func (s *Service) ListSources(ctx context.Context, collectionID string) ([]Source, error) {
+	if err := s.need(ctx, collectionID, LevelRead); err != nil {
+		return nil, err
+	}
 	list, err := s.store.ListSources(ctx, collectionID)
 	if err != nil {
 		return nil, s.storeError("list sources", err, "collection "+collectionID)
@@ -125,6 +128,9 @@ func (s *Service) refreshWatches() {
 // UpdateSource changes a source's settings: watching on or off. Turning it
 // on catches up with what changed while it was off.
 func (s *Service) UpdateSource(ctx context.Context, collectionID string, sourceID int64, req UpdateSourceRequest) (Source, error) {
+	if err := s.need(ctx, collectionID, LevelWrite); err != nil {
+		return Source{}, err
+	}
 	if req.Watch == nil {
 		return Source{}, apperr.Field(apperr.InvalidArgument, "watch", "Say what to change: {\"watch\": true} or {\"watch\": false}.")
 	}
@@ -149,6 +155,11 @@ func (s *Service) UpdateSource(ctx context.Context, collectionID string, sourceI
 // AddSource adds a readable directory to a collection. The path is stored
 // with symbolic links resolved, so overlap checks see the real tree.
 func (s *Service) AddSource(ctx context.Context, collectionID string, req AddSourceRequest) (Source, error) {
+	// A folder is a path on this machine: only an administrator names one,
+	// and nobody else learns what exists here.
+	if err := s.needAdmin(ctx); err != nil {
+		return Source{}, err
+	}
 	path, err := checkDirectory(req.Path)
 	if err != nil {
 		return Source{}, err
@@ -179,6 +190,9 @@ func (s *Service) AddSource(ctx context.Context, collectionID string, req AddSou
 // search at once through a remove_source operation, which also deletes
 // their vectors (content still found in another folder stays).
 func (s *Service) RemoveSource(ctx context.Context, collectionID string, sourceID int64) error {
+	if err := s.need(ctx, collectionID, LevelAdmin); err != nil {
+		return err
+	}
 	srcs, err := s.store.ListSources(ctx, collectionID)
 	if err != nil {
 		return s.storeError("remove source", err, "collection "+collectionID)

@@ -39,7 +39,11 @@ type Collection struct {
 	TotalSizeBytes int64
 	// Deleted is set once deletion was asked for; the delete operation
 	// then purges the collection.
-	Deleted   bool
+	Deleted bool
+	// IsPublic lets every signed-in user of the LAN read the collection.
+	IsPublic bool
+	// OwnerName is the owner's username.
+	OwnerName string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -65,6 +69,7 @@ type NewCollection struct {
 type CollectionUpdate struct {
 	Name        *string
 	Description *string
+	IsPublic    *bool
 }
 
 const collectionColumns = `
@@ -76,7 +81,9 @@ const collectionColumns = `
 	(SELECT count(*) FROM chunks k WHERE k.collection_id = c.id AND k.embedding IS NOT NULL),
 	(SELECT count(*) FROM chunks k WHERE k.collection_id = c.id),
 	(SELECT coalesce(sum(d.file_size), 0) FROM documents d WHERE d.collection_id = c.id AND d.deleted_at IS NULL),
-	c.deleted_at IS NOT NULL, c.created_at, c.updated_at`
+	c.deleted_at IS NOT NULL, c.is_public,
+	coalesce((SELECT u.username FROM users u WHERE u.id = c.owner_id), ''),
+	c.created_at, c.updated_at`
 
 func scanCollection(row pgx.Row) (Collection, error) {
 	var c Collection
@@ -84,7 +91,7 @@ func scanCollection(row pgx.Row) (Collection, error) {
 		&c.EmbeddingDims, &c.Quantization, &c.ChunkSize, &c.ChunkOverlap,
 		&c.VectorCollection, &c.VectorCollections, &c.Staging, &c.Status, &c.StatusMessage,
 		&c.SourceCount, &c.DocumentCount, &c.VectorCount, &c.ChunkCount, &c.TotalSizeBytes,
-		&c.Deleted, &c.CreatedAt, &c.UpdatedAt)
+		&c.Deleted, &c.IsPublic, &c.OwnerName, &c.CreatedAt, &c.UpdatedAt)
 	return c, err
 }
 
@@ -162,7 +169,8 @@ func (s *Store) ListCollections(ctx context.Context) ([]Collection, error) {
 	return out, nil
 }
 
-// UpdateCollection renames a collection or changes its description.
+// UpdateCollection renames a collection, changes its description or
+// shares it with the LAN (IsPublic).
 func (s *Store) UpdateCollection(ctx context.Context, id string, upd CollectionUpdate, actor int64) (Collection, error) {
 	if uuid.Validate(id) != nil {
 		return Collection{}, fmt.Errorf("update collection %q: %w", id, ErrNotFound)
@@ -170,7 +178,9 @@ func (s *Store) UpdateCollection(ctx context.Context, id string, upd CollectionU
 	var out Collection
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var oldName, oldDesc string
-		err := tx.QueryRow(ctx, `SELECT name, description FROM collections WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`, id).Scan(&oldName, &oldDesc)
+		var oldPublic bool
+		err := tx.QueryRow(ctx, `SELECT name, description, is_public FROM collections
+			WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`, id).Scan(&oldName, &oldDesc, &oldPublic)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -185,8 +195,9 @@ func (s *Store) UpdateCollection(ctx context.Context, id string, upd CollectionU
 			details["description_changed"] = true
 		}
 		_, err = tx.Exec(ctx, `
-			UPDATE collections SET name = coalesce($2, name), description = coalesce($3, description), updated_at = now()
-			WHERE id = $1`, id, upd.Name, upd.Description)
+			UPDATE collections SET name = coalesce($2, name), description = coalesce($3, description),
+				is_public = coalesce($4, is_public), updated_at = now()
+			WHERE id = $1`, id, upd.Name, upd.Description, upd.IsPublic)
 		if isUniqueViolation(err, "collections_name_key") {
 			return ErrNameTaken
 		}
@@ -195,6 +206,11 @@ func (s *Store) UpdateCollection(ctx context.Context, id string, upd CollectionU
 		}
 		if len(details) > 0 {
 			if err := audit(ctx, tx, id, actor, "collection.updated", details); err != nil {
+				return err
+			}
+		}
+		if upd.IsPublic != nil && *upd.IsPublic != oldPublic {
+			if err := audit(ctx, tx, id, actor, "collection.share", map[string]any{"is_public": *upd.IsPublic}); err != nil {
 				return err
 			}
 		}

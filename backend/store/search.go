@@ -158,6 +158,21 @@ func (s *Store) DocumentLocation(ctx context.Context, docID string) (path, mimeT
 	return path, mimeType, nil
 }
 
+// DocumentFile returns where a live document's file is, and the
+// collection it belongs to.
+func (s *Store) DocumentFile(ctx context.Context, docID string) (collectionID, path, mimeType string, err error) {
+	err = s.pool.QueryRow(ctx, `SELECT d.collection_id::text, d.file_path, d.mime_type FROM documents d
+		JOIN collections c ON c.id = d.collection_id
+		WHERE d.id = $1 AND d.deleted_at IS NULL AND c.deleted_at IS NULL`, docID).Scan(&collectionID, &path, &mimeType)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", "", "", fmt.Errorf("document %s: %w", docID, ErrNotFound)
+	}
+	if err != nil {
+		return "", "", "", fmt.Errorf("document %s: %w", docID, err)
+	}
+	return collectionID, path, mimeType, nil
+}
+
 // SearchCollections returns the collections search needs (all when ids is
 // nil) without the counts ListCollections computes: only ID, Name,
 // ModelName, EmbeddingDims, Quantization, VectorCollection and Status are

@@ -1,6 +1,7 @@
 // Package store is Quarry's PostgreSQL repository layer: collections,
-// sources, documents, chunks and operations, with an audit entry written
-// in the same transaction as every change.
+// sources, documents, chunks and operations, and the accounts, sessions,
+// API keys and grants of LAN sharing, with an audit entry written in the
+// same transaction as every change.
 package store
 
 import (
@@ -26,6 +27,11 @@ var (
 	ErrNameTaken    = errors.New("name already in use")
 	ErrSourceExists = errors.New("source already added")
 	ErrOverlap      = errors.New("source overlaps another source")
+	// ErrTokenReused means a refresh token was presented after it had
+	// been spent or revoked; its whole family is revoked.
+	ErrTokenReused = errors.New("refresh token already used")
+	// ErrLocalUser means a change would lock the desktop's own user out.
+	ErrLocalUser = errors.New("the local owner cannot be changed this way")
 )
 
 // OverlapError says which existing source a new one collides with.
@@ -180,4 +186,9 @@ func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 func isUniqueViolation(err error, constraint string) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505" && (constraint == "" || pe.ConstraintName == constraint)
+}
+
+func isForeignKeyViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23503"
 }

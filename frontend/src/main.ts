@@ -1,6 +1,6 @@
 import { mount } from 'svelte';
 import './app.css';
-import App from './App.svelte';
+import Root from './Root.svelte';
 import { createDesktopApi, createHttpApi, type Api } from './lib/api';
 import * as bindings from '../wailsjs/go/main/App';
 import { EventsOff, EventsOn, OnFileDrop, OnFileDropOff } from '../wailsjs/runtime/runtime';
@@ -17,4 +17,4 @@ const api: Api = window.go?.main?.App
   ? createDesktopApi(bindings, { OnFileDrop, OnFileDropOff, EventsOn, EventsOff })
   : createHttpApi();
 
-mount(App, { target: document.getElementById('app')!, props: { api } });
+mount(Root, { target: document.getElementById('app')!, props: { api } });

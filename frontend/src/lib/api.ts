@@ -27,6 +27,19 @@ import type {
   RetryRequest,
   ReindexPlan,
   ReindexRequest,
+  ApiKey,
+  AuditEntry,
+  CreateApiKeyRequest,
+  CreateUserRequest,
+  Grant,
+  GrantRequest,
+  Me,
+  NewApiKey,
+  Session,
+  Sharing,
+  SharingRequest,
+  UpdateUserRequest,
+  User,
 } from './types';
 
 /** The topics the UI listens to. */
@@ -117,17 +130,60 @@ export interface Api {
    * that stops listening.
    */
   onEventsConnected?(callback: (connected: boolean) => void): () => void;
+
+  // --- sign-in, users and sharing ---
+  /** Who is calling: the local owner (desktop, loopback) or a signed-in LAN user. */
+  me(): Promise<Me>;
+  /** Signs in (the server sets the session cookies); 'unauthenticated' or 'rate_limited' when refused. */
+  login(username: string, password: string): Promise<Session>;
+  /** Ends the session; resolves when there was none. */
+  logout(): Promise<void>;
+  listUsers(): Promise<User[]>;
+  createUser(req: CreateUserRequest): Promise<User>;
+  updateUser(id: number, req: UpdateUserRequest): Promise<User>;
+  /** The caller's keys (an admin's: everyone's). */
+  listApiKeys(): Promise<ApiKey[]>;
+  /** Makes a key; its secret is in the reply only. */
+  createApiKey(req: CreateApiKeyRequest): Promise<NewApiKey>;
+  deleteApiKey(id: string): Promise<void>;
+  listGrants(collectionId: string): Promise<Grant[]>;
+  /** Gives or changes a permission on a collection. */
+  grant(collectionId: string, req: GrantRequest): Promise<Grant>;
+  revokeGrant(collectionId: string, grantId: number): Promise<void>;
+  getSharing(): Promise<Sharing>;
+  /** Starts or stops the LAN listener; resolves with how it stands now. */
+  updateSharing(req: SharingRequest): Promise<Sharing>;
+  /** The newest audit entries first. */
+  auditLog(limit?: number): Promise<AuditEntry[]>;
+  /**
+   * Calls back when the session has ended and could not be renewed: the UI
+   * shows the sign-in screen. HTTP only. Returns a function that stops.
+   */
+  onUnauthenticated?(callback: () => void): () => void;
+  /** Where a browser downloads a document's original file. HTTP only. */
+  fileUrl?(documentId: string): string;
 }
 
+/**
+ * Codes besides the server's domain ones: unauthenticated (sign in again),
+ * forbidden (above one's permission), rate_limited (retryAfter says when),
+ * too_large, aborted, unavailable, unsupported, internal.
+ */
 export class ApiError extends Error {
   readonly code: string;
   readonly field?: string;
+  /** rate_limited: the seconds to wait before trying again. */
+  readonly retryAfter?: number;
+  /** The HTTP status, when the error came from one. */
+  readonly status?: number;
 
-  constructor(code: string, message: string, field?: string) {
+  constructor(code: string, message: string, field?: string, extra: { retryAfter?: number; status?: number } = {}) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
     if (field) this.field = field;
+    if (extra.retryAfter !== undefined && Number.isFinite(extra.retryAfter)) this.retryAfter = extra.retryAfter;
+    if (extra.status !== undefined) this.status = extra.status;
   }
 }
 
@@ -140,8 +196,30 @@ function isErrorBody(v: unknown): v is ErrorBody {
   );
 }
 
-function fromBody(b: ErrorBody): ApiError {
-  return new ApiError(b.code, b.message, typeof b.field === 'string' && b.field ? b.field : undefined);
+function fromBody(b: ErrorBody, status?: number, retryHeader?: number): ApiError {
+  const retry = typeof b.retry_after === 'number' && b.retry_after > 0 ? b.retry_after : retryHeader;
+  return new ApiError(b.code, b.message || defaultMessage(b.code, status), typeof b.field === 'string' && b.field ? b.field : undefined, {
+    retryAfter: retry,
+    status,
+  });
+}
+
+/** What to say when the server named a code but gave no message. */
+function defaultMessage(code: string, status?: number): string {
+  switch (code) {
+    case 'unauthenticated':
+      return 'Sign in to continue.';
+    case 'forbidden':
+      return 'You do not have permission to do that.';
+    case 'rate_limited':
+      return 'Too many attempts. Wait a moment and try again.';
+    case 'too_large':
+      return 'That request is too large.';
+    case 'not_found':
+      return 'Not found.';
+    default:
+      return status ? `The server answered ${status}.` : 'Something went wrong.';
+  }
 }
 
 /**
@@ -214,6 +292,30 @@ function openResult(v: unknown): OpenDocumentResult | null {
   return null;
 }
 
+function normalizeKey(k: ApiKey): ApiKey {
+  return { ...k, collection_ids: k?.collection_ids ?? [] };
+}
+
+function normalizeSharing(s: Sharing): Sharing {
+  if (!s || typeof s !== 'object') throw new ApiError('internal', 'The server sent no sharing settings.');
+  return { ...s, urls: s.urls ?? [], fingerprint: s.fingerprint ?? '', qr: s.qr ?? '', error: s.error ?? '', address: s.address ?? '' };
+}
+
+/** Who calls when the app cannot say: the desktop's owner, with every right. */
+export const LOCAL_OWNER: Me = {
+  mode: 'owner',
+  user: {
+    id: 0,
+    username: 'owner',
+    display_name: '',
+    is_admin: true,
+    is_active: true,
+    is_local: true,
+    created_at: '',
+    last_login_at: null,
+  },
+};
+
 function missing(name: string): Promise<never> {
   return Promise.reject(new ApiError('unsupported', `This build of Quarry has no ${name} yet.`));
 }
@@ -223,7 +325,11 @@ function missing(name: string): Promise<never> {
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
 
 function codeForStatus(status: number): string {
+  if (status === 401) return 'unauthenticated';
+  if (status === 403) return 'forbidden';
   if (status === 404) return 'not_found';
+  if (status === 413) return 'too_large';
+  if (status === 429) return 'rate_limited';
   if (status === 409) return 'conflict';
   if (status >= 400 && status < 500) return 'invalid_argument';
   return 'internal';
@@ -257,14 +363,17 @@ export class EventHub {
   #retryMs: number;
   #es: EventSourceLike | null = null;
   #retry: ReturnType<typeof setTimeout> | null = null;
+  #onGiveUp?: () => void;
   #connected = false;
   #listeners = new Map<string, Set<(data: unknown) => void>>();
   #connListeners = new Set<(connected: boolean) => void>();
 
-  constructor(open: OpenEventSource, url: string, retryMs = 5000) {
+  /** onGiveUp: the browser gave up on the stream (e.g. a 401 once the session expired). */
+  constructor(open: OpenEventSource, url: string, retryMs = 5000, onGiveUp?: () => void) {
     this.#open = open;
     this.#url = url;
     this.#retryMs = retryMs;
+    this.#onGiveUp = onGiveUp;
   }
 
   get connected(): boolean {
@@ -324,6 +433,7 @@ export class EventHub {
       if (es.readyState === ES_CLOSED) {
         es.close();
         this.#es = null;
+        this.#onGiveUp?.();
         this.#scheduleRetry();
       }
     };
@@ -376,8 +486,20 @@ export function createHttpApi(
 ): Api {
   const root = `${base}/api/v1`;
 
-  async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    const init: RequestInit = { method, headers: { Accept: 'application/json' } };
+  /** Bumped by each sign-in and refresh: a 401 to a request sent before one is worth a plain retry. */
+  let epoch = 0;
+  /**
+   * The refresh in flight: refresh tokens are spent on use, so 401s close
+   * together share one. ok: renewed; denied: the session is over; failed:
+   * the server could not be asked.
+   */
+  let refreshing: Promise<'ok' | 'denied' | { failed: ApiError }> | null = null;
+  const unauthListeners = new Set<() => void>();
+
+  /** One request; rejects with ApiError (status set for HTTP errors). */
+  async function attempt<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    // Same-origin cookies carry the session (quarry_access, and quarry_refresh on /auth).
+    const init: RequestInit = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
       init.headers = { ...init.headers, 'Content-Type': 'application/json' };
@@ -403,18 +525,80 @@ export function createHttpApi(
       }
     }
     if (!res.ok) {
+      const header = Number(res.headers?.get?.('Retry-After') ?? NaN);
+      const retryHeader = Number.isFinite(header) && header > 0 ? header : undefined;
       const err = (parsed as { error?: unknown } | undefined)?.error;
-      if (isErrorBody(err)) throw fromBody(err);
+      if (typeof err === 'object' && err !== null && typeof (err as ErrorBody).code === 'string') {
+        const b = err as ErrorBody;
+        throw fromBody({ ...b, message: typeof b.message === 'string' ? b.message : '' }, res.status, retryHeader);
+      }
+      const code = codeForStatus(res.status);
       const detail = text && parsed === undefined ? `: ${text.trim().slice(0, 200)}` : '';
-      throw new ApiError(
-        codeForStatus(res.status),
-        `The server answered ${res.status}${res.statusText ? ' ' + res.statusText : ''}${detail}.`,
-      );
+      const message =
+        code === 'unauthenticated' || code === 'forbidden' || code === 'rate_limited' || code === 'too_large'
+          ? defaultMessage(code)
+          : `The server answered ${res.status}${res.statusText ? ' ' + res.statusText : ''}${detail}.`;
+      throw new ApiError(code, message, undefined, { status: res.status, retryAfter: retryHeader });
     }
     if (parsed === undefined && text) {
       throw new ApiError('internal', 'The server sent a reply that is not JSON.');
     }
     return parsed as T;
+  }
+
+  function refresh(): Promise<'ok' | 'denied' | { failed: ApiError }> {
+    refreshing ??= attempt('POST', '/auth/refresh', {})
+      .then(
+        () => {
+          epoch++;
+          return 'ok' as const;
+        },
+        (e: unknown) => {
+          const err = toApiError(e);
+          // A server that cannot be reached, or fails, has not ended the session.
+          return err.status !== undefined && err.status < 500 ? ('denied' as const) : { failed: err };
+        },
+      )
+      .finally(() => {
+        refreshing = null;
+      });
+    return refreshing;
+  }
+
+  function signedOut(): ApiError {
+    for (const cb of [...unauthListeners]) {
+      try {
+        cb();
+      } catch (err) {
+        console.error('quarry: an unauthenticated listener failed', err);
+      }
+    }
+    return new ApiError('unauthenticated', 'Your session has ended. Sign in again.', undefined, { status: 401 });
+  }
+
+  /**
+   * A request; a 401 renews the session once (POST /auth/refresh) and
+   * retries. When that fails too, the listeners hear of it and the call
+   * rejects with 'unauthenticated'.
+   */
+  async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    const sentAt = epoch;
+    try {
+      return await attempt<T>(method, path, body, signal);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 401) throw e;
+    }
+    // Another request renewed the session meanwhile: just try again.
+    const renewed = epoch !== sentAt ? 'ok' : await refresh();
+    if (typeof renewed === 'object') throw renewed.failed;
+    if (renewed === 'ok') {
+      try {
+        return await attempt<T>(method, path, body, signal);
+      } catch (e) {
+        if (!(e instanceof ApiError) || e.status !== 401) throw e;
+      }
+    }
+    throw signedOut();
   }
 
   const seg = encodeURIComponent;
@@ -457,9 +641,51 @@ export function createHttpApi(
       Promise.reject(new ApiError('unsupported', 'The folder picker is only available in the desktop app; type the folder’s path instead.')),
     search: (req, opts) => call<SearchResponse>('POST', '/search', req, opts?.signal).then(normalizeSearch),
     openDocument: (req) => call<unknown>('POST', '/documents/open', req).then(openResult),
+    me: () => call('GET', '/auth/me'),
+    login: async (username, password) => {
+      // Neither refreshed nor retried: a 401 here is a wrong password.
+      const s = await attempt<Session>('POST', '/auth/login', { username, password });
+      epoch++;
+      return s;
+    },
+    logout: () =>
+      call<void>('POST', '/auth/logout', {}).then(
+        () => undefined,
+        (e: unknown) => {
+          if (toApiError(e).code !== 'unauthenticated') throw e;
+        },
+      ),
+    listUsers: () => call<User[] | null>('GET', '/users').then((v) => v ?? []),
+    createUser: (req) => call('POST', '/users', req),
+    updateUser: (id, req) => call('PATCH', `/users/${id}`, req),
+    listApiKeys: () => call<ApiKey[] | null>('GET', '/api-keys').then((v) => (v ?? []).map(normalizeKey)),
+    createApiKey: (req) => call<NewApiKey>('POST', '/api-keys', req).then((r) => ({ ...r, key: normalizeKey(r.key) })),
+    deleteApiKey: (id) => call<void>('DELETE', `/api-keys/${seg(id)}`).then(() => undefined),
+    listGrants: (cid) => call<Grant[] | null>('GET', `/collections/${seg(cid)}/permissions`).then((v) => v ?? []),
+    grant: (cid, req) => call('POST', `/collections/${seg(cid)}/permissions`, req),
+    revokeGrant: (cid, gid) => call<void>('DELETE', `/collections/${seg(cid)}/permissions/${gid}`).then(() => undefined),
+    getSharing: () => call<Sharing>('GET', '/sharing').then(normalizeSharing),
+    updateSharing: (req) => call<Sharing>('PUT', '/sharing', req).then(normalizeSharing),
+    auditLog: (limit = 100) => call<AuditEntry[] | null>('GET', `/audit?limit=${Math.max(1, Math.floor(limit))}`).then((v) => v ?? []),
+    onUnauthenticated: (callback) => {
+      unauthListeners.add(callback);
+      return () => unauthListeners.delete(callback);
+    },
+    fileUrl: (documentId) => `${root}/documents/${seg(documentId)}/file`,
   };
   if (openEventSource) {
-    const hub = new EventHub(openEventSource, `${root}/events`);
+    // The stream cannot say why it failed: an expired session is one
+    // reason. A request that needs one renews it (or ends it), so the
+    // stream's next try carries the new cookie.
+    let probing = false;
+    const probe = () => {
+      if (probing) return;
+      probing = true;
+      call('GET', '/auth/me')
+        .catch(() => {})
+        .finally(() => (probing = false));
+    };
+    const hub = new EventHub(openEventSource, `${root}/events`, 5000, probe);
     api.onEvent = (topic, callback) => hub.on(topic, callback);
     api.onEventsConnected = (callback) => hub.onConnected(callback);
   }
@@ -508,6 +734,22 @@ export interface WailsBindings {
   CancelModelDownload?(name: string): Promise<unknown>;
   DeleteModel?(name: string): Promise<unknown>;
   ImportModel?(req: ImportModelRequest): Promise<unknown>;
+  // Sign-in, users and sharing: the desktop window is the owner. Their
+  // requests are `never` for the reason Search's is: the generated model
+  // classes may carry convertValues or plain strings for our unions.
+  Me?(): Promise<unknown>;
+  ListUsers?(): Promise<unknown>;
+  CreateUser?(req: never): Promise<unknown>;
+  UpdateUser?(id: number, req: never): Promise<unknown>;
+  ListAPIKeys?(): Promise<unknown>;
+  CreateAPIKey?(req: never): Promise<unknown>;
+  DeleteAPIKey?(id: string): Promise<unknown>;
+  ListGrants?(collectionId: string): Promise<unknown>;
+  Grant?(collectionId: string, req: never): Promise<unknown>;
+  RevokeGrant?(collectionId: string, grantId: number): Promise<unknown>;
+  GetSharing?(): Promise<unknown>;
+  UpdateSharing?(req: never): Promise<unknown>;
+  AuditLog?(limit: number): Promise<unknown>;
 }
 
 /** The parts of the Wails runtime (wailsjs/runtime) the UI uses. */
@@ -559,6 +801,27 @@ export function createDesktopApi(b: WailsBindings, rt?: WailsRuntime): Api {
     pickDirectory: () => w<unknown>(() => b.PickDirectory()).then((v) => (typeof v === 'string' ? v : '')),
     search: (req) => w<SearchResponse>(() => (b.Search ? b.Search(req as never) : missing('Search'))).then(normalizeSearch),
     openDocument: (req) => w<unknown>(() => (b.OpenDocument ? b.OpenDocument(req) : missing('OpenDocument'))).then(openResult),
+    // A build without the binding is an owner-only one.
+    me: () => w<Me>(() => (b.Me ? b.Me() : Promise.resolve(LOCAL_OWNER))),
+    // The window is the owner's: there is nothing to sign in to or out of.
+    login: async () => {
+      const me = await api.me();
+      return { access_token: '', token_type: 'Bearer', expires_in: 0, refresh_token: '', user: me.user };
+    },
+    logout: async () => {},
+    listUsers: () => list(() => (b.ListUsers ? b.ListUsers() : missing('ListUsers'))),
+    createUser: (req) => w(() => (b.CreateUser ? b.CreateUser({ display_name: '', is_admin: false, ...req } as CreateUserRequest as never) : missing('CreateUser'))),
+    updateUser: (id, req) => w(() => (b.UpdateUser ? b.UpdateUser(id, req as never) : missing('UpdateUser'))),
+    listApiKeys: () => list<ApiKey>(() => (b.ListAPIKeys ? b.ListAPIKeys() : missing('ListAPIKeys'))).then((v) => v.map(normalizeKey)),
+    createApiKey: (req) =>
+      w<NewApiKey>(() => (b.CreateAPIKey ? b.CreateAPIKey(req as never) : missing('CreateAPIKey'))).then((r) => ({ ...r, key: normalizeKey(r.key) })),
+    deleteApiKey: (id) => w<void>(() => (b.DeleteAPIKey ? b.DeleteAPIKey(id) : missing('DeleteAPIKey'))).then(() => undefined),
+    listGrants: (cid) => list(() => (b.ListGrants ? b.ListGrants(cid) : missing('ListGrants'))),
+    grant: (cid, req) => w(() => (b.Grant ? b.Grant(cid, req as never) : missing('Grant'))),
+    revokeGrant: (cid, gid) => w<void>(() => (b.RevokeGrant ? b.RevokeGrant(cid, gid) : missing('RevokeGrant'))).then(() => undefined),
+    getSharing: () => w<Sharing>(() => (b.GetSharing ? b.GetSharing() : missing('GetSharing'))).then(normalizeSharing),
+    updateSharing: (req) => w<Sharing>(() => (b.UpdateSharing ? b.UpdateSharing(req as never) : missing('UpdateSharing'))).then(normalizeSharing),
+    auditLog: (limit = 100) => list(() => (b.AuditLog ? b.AuditLog(limit) : missing('AuditLog'))),
   };
   if (rt) {
     api.onFileDrop = (callback) => {

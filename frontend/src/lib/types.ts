@@ -25,6 +25,12 @@ export interface Collection {
   readiness?: Readiness;
   created_at: string;
   updated_at: string;
+  /** Everyone signed in can read it (LAN sharing). */
+  is_public?: boolean;
+  /** What the caller may do with it; absent (older servers, owner mode): everything. */
+  permission?: Permission;
+  /** The user name of its owner. */
+  owner?: string;
 }
 
 /**
@@ -176,6 +182,8 @@ export interface CreateCollectionRequest {
 export interface UpdateCollectionRequest {
   name?: string;
   description?: string;
+  /** Everyone signed in can read the collection. */
+  is_public?: boolean;
 }
 
 export interface AddSourceRequest {
@@ -193,6 +201,8 @@ export interface ErrorBody {
   code: string;
   message: string;
   field?: string;
+  /** rate_limited: the seconds to wait. */
+  retry_after?: number;
 }
 
 // --- Operations, progress and documents ----------------------------------
@@ -426,4 +436,138 @@ export interface Settings {
   embed_threads: number;
   /** Batches a model runs at once (at least 1); applies at once. */
   embed_concurrency: number;
+}
+
+// --- Users, sign-in and sharing ----------------------------------------------
+
+/** read: see, search, download; write: + rescan, retry, operations, watch; admin: + rename, reindex, remove, delete, permissions. */
+export type Permission = 'read' | 'write' | 'admin';
+export const PERMISSIONS: readonly Permission[] = ['read', 'write', 'admin'];
+
+export interface User {
+  id: number;
+  username: string;
+  display_name: string;
+  is_admin: boolean;
+  is_active: boolean;
+  /** The machine's owner (the desktop user), who needs no password there. */
+  is_local: boolean;
+  created_at: string;
+  last_login_at: string | null;
+}
+
+/**
+ * Who is calling. owner: the desktop window or a loopback server, no
+ * sign-in, full rights; lan: the HTTPS listener, signed in.
+ */
+export interface Me {
+  mode: 'owner' | 'lan';
+  user: User;
+  /** Set when the caller authenticated with an API key. */
+  api_key?: { id: string; name: string };
+}
+
+export interface Session {
+  access_token: string;
+  token_type: 'Bearer' | string;
+  /** Seconds. */
+  expires_in: number;
+  refresh_token: string;
+  user: User;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  /** The first characters of the secret, to recognise it by ("qk_ab12"). */
+  prefix: string;
+  user_id: number;
+  username: string;
+  permission: Permission;
+  collection_ids: string[] | null;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  is_active: boolean;
+}
+
+/** A key just made: the secret is shown this once. */
+export interface NewApiKey {
+  key: ApiKey;
+  secret: string;
+}
+
+/** A collection permission given to a user or an API key. */
+export interface Grant {
+  id: number;
+  collection_id: string;
+  user_id: number | null;
+  username: string | null;
+  api_key_id: string | null;
+  api_key_name: string | null;
+  permission: Permission;
+  created_at: string;
+}
+
+/** The LAN listener. */
+export interface Sharing {
+  enabled: boolean;
+  running: boolean;
+  address: string;
+  urls: string[] | null;
+  /** SHA-256 of the certificate, hex pairs "AB:CD:…". */
+  fingerprint: string;
+  certificate: 'self-signed' | 'provided' | string;
+  /** A data: URL of a QR code of urls[0]; '' when none. */
+  qr: string;
+  /** Why the listener is not running, when it should. */
+  error: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  created_at: string;
+  username: string | null;
+  /** auth.login, user.create, permission.grant, collection.share… */
+  action: string;
+  collection_id: string | null;
+  collection_name: string | null;
+  /** The caller's network address. */
+  address: string;
+  details: Record<string, unknown> | null;
+}
+
+export interface CreateUserRequest {
+  username: string;
+  /** At least 10 characters. */
+  password: string;
+  display_name?: string;
+  is_admin?: boolean;
+}
+
+/** Absent fields stay as they are; a new password or disabling ends that user's sessions. */
+export interface UpdateUserRequest {
+  password?: string;
+  is_active?: boolean;
+  is_admin?: boolean;
+  display_name?: string;
+}
+
+export interface CreateApiKeyRequest {
+  name: string;
+  permission: Permission;
+  collection_ids: string[];
+  expires_in_days?: number;
+}
+
+/** Gives (or changes) a permission: to a user by name, or to an API key. */
+export interface GrantRequest {
+  username?: string;
+  api_key_id?: string;
+  permission: Permission;
+}
+
+export interface SharingRequest {
+  enabled: boolean;
+  address: string;
 }

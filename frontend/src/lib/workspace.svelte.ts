@@ -89,7 +89,8 @@ export class Workspace {
       this.statusError = toApiError(st.reason);
     }
     if (ms.status === 'fulfilled') this.models.set(ms.value);
-    else this.#toasts.error(ms.reason);
+    // A colleague on a shared Quarry may not be shown the models: the views do without.
+    else if (toApiError(ms.reason).code !== 'forbidden') this.#toasts.error(ms.reason);
     if (cs.status === 'fulfilled') {
       this.collections = cs.value;
       this.#usesKey = cs.value.map((c) => `${c.id}=${c.model}`).sort().join('\n');

@@ -1,8 +1,14 @@
 // Test data and a fake Api: a plain object over in-memory state that
 // behaves like the server for the calls the UI makes.
 
-import { ApiError, type Api } from '../lib/api';
+import { ApiError, LOCAL_OWNER, type Api } from '../lib/api';
 import type {
+  ApiKey,
+  AuditEntry,
+  Grant,
+  Me,
+  Sharing,
+  User,
   Collection,
   DocumentInfo,
   EventMap,
@@ -211,6 +217,86 @@ export function response(over: Partial<SearchResponse> = {}): SearchResponse {
   return { query: 'tides', mode: 'hybrid', results: [result()], has_more: false, warnings: [], took_ms: 12.4, ...over };
 }
 
+export function user(over: Partial<User> = {}): User {
+  return {
+    id: 2,
+    username: 'alice',
+    display_name: 'Alice',
+    is_admin: false,
+    is_active: true,
+    is_local: false,
+    created_at: '2026-01-01T00:00:00Z',
+    last_login_at: null,
+    ...over,
+  };
+}
+
+/** The caller on the LAN, signed in. */
+export function lanMe(over: Partial<User> = {}): Me {
+  return { mode: 'lan', user: user(over) };
+}
+
+export const OWNER_ME: Me = LOCAL_OWNER;
+
+export function apiKey(over: Partial<ApiKey> = {}): ApiKey {
+  return {
+    id: 'k-1',
+    name: 'backup script',
+    prefix: 'qk_ab12',
+    user_id: 2,
+    username: 'alice',
+    permission: 'read',
+    collection_ids: [],
+    created_at: '2026-01-01T00:00:00Z',
+    last_used_at: null,
+    expires_at: null,
+    is_active: true,
+    ...over,
+  };
+}
+
+export function grant(over: Partial<Grant> = {}): Grant {
+  return {
+    id: 1,
+    collection_id: '11111111-1111-4111-8111-111111111111',
+    user_id: 2,
+    username: 'alice',
+    api_key_id: null,
+    api_key_name: null,
+    permission: 'read',
+    created_at: '2026-01-01T00:00:00Z',
+    ...over,
+  };
+}
+
+export function sharing(over: Partial<Sharing> = {}): Sharing {
+  return {
+    enabled: false,
+    running: false,
+    address: '0.0.0.0:8788',
+    urls: [],
+    fingerprint: '',
+    certificate: 'self-signed',
+    qr: '',
+    error: '',
+    ...over,
+  };
+}
+
+export function auditEntry(over: Partial<AuditEntry> = {}): AuditEntry {
+  return {
+    id: 1,
+    created_at: '2026-01-02T10:00:00Z',
+    username: 'alice',
+    action: 'auth.login',
+    collection_id: null,
+    collection_name: null,
+    address: '192.168.1.20',
+    details: {},
+    ...over,
+  };
+}
+
 export interface FakeApi extends Api {
   /** Every search request, in order. */
   searches: SearchRequest[];
@@ -235,12 +321,32 @@ export interface FakeApi extends Api {
   setConnected(v: boolean): void;
   /** How many listeners each topic has now. */
   listeners(topic: EventTopic): number;
+  /** Who /auth/me says is calling; null: nobody is signed in (401). */
+  caller: Me | null;
+  users: User[];
+  /** Passwords by user name, for login. */
+  passwords: Record<string, string>;
+  apiKeys: ApiKey[];
+  grants: Grant[];
+  sharingState: Sharing;
+  audit: AuditEntry[];
+  /** Tells the UI that the session has ended, as the HTTP transport would. */
+  expire(): void;
 }
 
 export function fakeApi(
-  init: { collections?: Collection[]; kind?: 'desktop' | 'http'; pick?: string; events?: boolean; connected?: boolean } = {},
+  init: {
+    collections?: Collection[];
+    kind?: 'desktop' | 'http';
+    pick?: string;
+    events?: boolean;
+    connected?: boolean;
+    /** Who calls; default the local owner. null: signed out. */
+    me?: Me | null;
+  } = {},
 ): FakeApi {
   let n = 100;
+  const unauth = new Set<() => void>();
   const subs = new Map<string, Set<(d: unknown) => void>>();
   const conn = new Set<(c: boolean) => void>();
   let connected = init.connected ?? true;
@@ -482,7 +588,129 @@ export function fakeApi(
       api.calls.push('pick');
       return init.pick ?? '';
     },
+    caller: init.me === undefined ? LOCAL_OWNER : init.me,
+    users: [user({ id: 1, username: 'owner', display_name: 'Owner', is_admin: true, is_local: true }), user()],
+    passwords: { alice: 'correct horse battery' },
+    apiKeys: [],
+    grants: [],
+    sharingState: sharing(),
+    audit: [],
+    expire() {
+      api.caller = null;
+      for (const cb of [...unauth]) cb();
+    },
+    async me() {
+      if (!api.caller) throw new ApiError('unauthenticated', 'Sign in to continue.');
+      return api.caller;
+    },
+    async login(username, password) {
+      api.calls.push(`login ${username}`);
+      if (username === 'locked') throw new ApiError('rate_limited', 'Too many failed sign-ins. Try again in 30 s.', undefined, { retryAfter: 30 });
+      const u = api.users.find((x) => x.username === username);
+      if (!u || api.passwords[username] !== password) throw new ApiError('unauthenticated', 'Wrong user name or password.');
+      api.caller = { mode: 'lan', user: u };
+      return { access_token: 'a', token_type: 'Bearer', expires_in: 900, refresh_token: 'r', user: u };
+    },
+    async logout() {
+      api.calls.push('logout');
+      api.caller = null;
+    },
+    async listUsers() {
+      return api.users.map((u) => ({ ...u }));
+    },
+    async createUser(req) {
+      api.calls.push(`create-user ${req.username}${req.is_admin ? ' admin' : ''}`);
+      if (req.password.length < 10) throw new ApiError('invalid_argument', 'A password needs at least 10 characters.', 'password');
+      if (api.users.some((u) => u.username === req.username)) throw new ApiError('name_taken', `A user named "${req.username}" already exists.`, 'username');
+      const u = user({ id: ++n, username: req.username, display_name: req.display_name ?? '', is_admin: !!req.is_admin });
+      api.users.push(u);
+      api.passwords[u.username] = req.password;
+      return { ...u };
+    },
+    async updateUser(id, req) {
+      api.calls.push(`update-user ${id} ${JSON.stringify(req)}`);
+      const i = api.users.findIndex((u) => u.id === id);
+      if (i < 0) throw new ApiError('not_found', `Not found: user ${id}.`);
+      if (req.password !== undefined && req.password.length < 10) throw new ApiError('invalid_argument', 'A password needs at least 10 characters.', 'password');
+      const { password, ...rest } = req;
+      if (password !== undefined) api.passwords[api.users[i].username] = password;
+      api.users[i] = { ...api.users[i], ...rest };
+      return { ...api.users[i] };
+    },
+    async listApiKeys() {
+      return api.apiKeys.map((k) => ({ ...k }));
+    },
+    async createApiKey(req) {
+      api.calls.push(`create-key ${JSON.stringify(req)}`);
+      if (!req.name.trim()) throw new ApiError('invalid_argument', 'An API key needs a name.', 'name');
+      const key = apiKey({ id: `k-${++n}`, name: req.name, permission: req.permission, collection_ids: req.collection_ids, prefix: `qk_${n}` });
+      api.apiKeys.push(key);
+      return { key: { ...key }, secret: `qk_${n}_s3cr3t` };
+    },
+    async deleteApiKey(id) {
+      api.calls.push(`delete-key ${id}`);
+      api.apiKeys = api.apiKeys.filter((k) => k.id !== id);
+    },
+    async listGrants(cid) {
+      return api.grants.filter((g) => g.collection_id === cid).map((g) => ({ ...g }));
+    },
+    async grant(cid, req) {
+      api.calls.push(`grant ${cid} ${req.username ?? req.api_key_id} ${req.permission}`);
+      const u = req.username ? api.users.find((x) => x.username === req.username) : undefined;
+      if (req.username && !u) throw new ApiError('not_found', `There is no user called "${req.username}".`, 'username');
+      const i = api.grants.findIndex((g) => g.collection_id === cid && (u ? g.user_id === u.id : g.api_key_id === req.api_key_id));
+      if (i >= 0) {
+        api.grants[i] = { ...api.grants[i], permission: req.permission };
+        return { ...api.grants[i] };
+      }
+      const key = req.api_key_id ? api.apiKeys.find((k) => k.id === req.api_key_id) : undefined;
+      const g = grant({
+        id: ++n,
+        collection_id: cid,
+        user_id: u?.id ?? null,
+        username: u?.username ?? null,
+        api_key_id: req.api_key_id ?? null,
+        api_key_name: key?.name ?? null,
+        permission: req.permission,
+      });
+      api.grants.push(g);
+      return { ...g };
+    },
+    async revokeGrant(cid, gid) {
+      api.calls.push(`revoke ${cid} ${gid}`);
+      api.grants = api.grants.filter((g) => g.id !== gid);
+    },
+    async getSharing() {
+      return { ...api.sharingState };
+    },
+    async updateSharing(req) {
+      api.calls.push(`sharing ${req.enabled} ${req.address}`);
+      if (!/^[^:]*:\d+$/.test(req.address)) throw new ApiError('invalid_argument', 'Give the address as host:port.', 'address');
+      const port = req.address.split(':').pop();
+      api.sharingState = req.enabled
+        ? sharing({
+            enabled: true,
+            running: true,
+            address: req.address,
+            urls: [`https://192.168.1.10:${port}`],
+            fingerprint: 'AB:CD:EF:01',
+            qr: 'data:image/png;base64,iVBORw0KGgo=',
+          })
+        : sharing({ address: req.address });
+      return { ...api.sharingState };
+    },
+    async auditLog(limit = 100) {
+      api.calls.push(`audit ${limit}`);
+      return api.audit.slice(0, limit);
+    },
   };
+  if ((init.kind ?? 'http') === 'http') {
+    api.onUnauthenticated = (cb) => {
+      unauth.add(cb);
+      return () => unauth.delete(cb);
+    };
+    api.fileUrl = (id) => `/api/v1/documents/${encodeURIComponent(id)}/file`;
+  }
   if (init.events !== false) {
     api.onEvent = (topic, cb) => {
       const fn = cb as (d: unknown) => void;

@@ -372,6 +372,73 @@ export namespace search {
 
 export namespace service {
 	
+	export class APIKey {
+	    id: string;
+	    name: string;
+	    prefix: string;
+	    user_id: number;
+	    username: string;
+	    permission: string;
+	    collection_ids: string[];
+	    // Go type: time
+	    created_at: any;
+	    // Go type: time
+	    last_used_at?: any;
+	    // Go type: time
+	    expires_at?: any;
+	    is_active: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new APIKey(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.prefix = source["prefix"];
+	        this.user_id = source["user_id"];
+	        this.username = source["username"];
+	        this.permission = source["permission"];
+	        this.collection_ids = source["collection_ids"];
+	        this.created_at = this.convertValues(source["created_at"], null);
+	        this.last_used_at = this.convertValues(source["last_used_at"], null);
+	        this.expires_at = this.convertValues(source["expires_at"], null);
+	        this.is_active = source["is_active"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class APIKeyRef {
+	    id: string;
+	    name: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new APIKeyRef(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	    }
+	}
 	export class AddSourceRequest {
 	    path: string;
 	
@@ -383,6 +450,51 @@ export namespace service {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.path = source["path"];
 	    }
+	}
+	export class AuditEntry {
+	    id: number;
+	    // Go type: time
+	    created_at: any;
+	    username?: string;
+	    action: string;
+	    collection_id?: string;
+	    collection_name?: string;
+	    address: string;
+	    details: Record<string, any>;
+	
+	    static createFrom(source: any = {}) {
+	        return new AuditEntry(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.created_at = this.convertValues(source["created_at"], null);
+	        this.username = source["username"];
+	        this.action = source["action"];
+	        this.collection_id = source["collection_id"];
+	        this.collection_name = source["collection_name"];
+	        this.address = source["address"];
+	        this.details = source["details"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 	export class Readiness {
 	    keyword: string;
@@ -431,6 +543,9 @@ export namespace service {
 	    // Go type: time
 	    updated_at: any;
 	    readiness: Readiness;
+	    is_public: boolean;
+	    permission: string;
+	    owner: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new Collection(source);
@@ -454,6 +569,9 @@ export namespace service {
 	        this.created_at = this.convertValues(source["created_at"], null);
 	        this.updated_at = this.convertValues(source["updated_at"], null);
 	        this.readiness = this.convertValues(source["readiness"], Readiness);
+	        this.is_public = source["is_public"];
+	        this.permission = source["permission"];
+	        this.owner = source["owner"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -473,6 +591,24 @@ export namespace service {
 		    }
 		    return a;
 		}
+	}
+	export class CreateAPIKeyRequest {
+	    name: string;
+	    permission: string;
+	    collection_ids: string[];
+	    expires_in_days?: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new CreateAPIKeyRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.permission = source["permission"];
+	        this.collection_ids = source["collection_ids"];
+	        this.expires_in_days = source["expires_in_days"];
+	    }
 	}
 	export class CreateCollectionRequest {
 	    name: string;
@@ -495,6 +631,56 @@ export namespace service {
 	        this.chunk_size = source["chunk_size"];
 	        this.chunk_overlap = source["chunk_overlap"];
 	    }
+	}
+	export class CreateUserRequest {
+	    username: string;
+	    password: string;
+	    display_name?: string;
+	    is_admin?: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new CreateUserRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.username = source["username"];
+	        this.password = source["password"];
+	        this.display_name = source["display_name"];
+	        this.is_admin = source["is_admin"];
+	    }
+	}
+	export class CreatedAPIKey {
+	    key: APIKey;
+	    secret: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new CreatedAPIKey(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.key = this.convertValues(source["key"], APIKey);
+	        this.secret = source["secret"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 	export class Document {
 	    id: string;
@@ -524,6 +710,67 @@ export namespace service {
 	        this.page_count = source["page_count"];
 	        this.stage = source["stage"];
 	        this.paths = source["paths"];
+	    }
+	}
+	export class Grant {
+	    id: number;
+	    collection_id: string;
+	    user_id?: number;
+	    username?: string;
+	    api_key_id?: string;
+	    api_key_name?: string;
+	    permission: string;
+	    // Go type: time
+	    created_at: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new Grant(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.collection_id = source["collection_id"];
+	        this.user_id = source["user_id"];
+	        this.username = source["username"];
+	        this.api_key_id = source["api_key_id"];
+	        this.api_key_name = source["api_key_name"];
+	        this.permission = source["permission"];
+	        this.created_at = this.convertValues(source["created_at"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class GrantRequest {
+	    username?: string;
+	    api_key_id?: string;
+	    permission: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new GrantRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.username = source["username"];
+	        this.api_key_id = source["api_key_id"];
+	        this.permission = source["permission"];
 	    }
 	}
 	export class ImportModelRequest {
@@ -573,6 +820,86 @@ export namespace service {
 	        this.limit = source["limit"];
 	        this.offset = source["offset"];
 	    }
+	}
+	export class User {
+	    id: number;
+	    username: string;
+	    display_name: string;
+	    is_admin: boolean;
+	    is_active: boolean;
+	    is_local: boolean;
+	    // Go type: time
+	    created_at: any;
+	    // Go type: time
+	    last_login_at?: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new User(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.username = source["username"];
+	        this.display_name = source["display_name"];
+	        this.is_admin = source["is_admin"];
+	        this.is_active = source["is_active"];
+	        this.is_local = source["is_local"];
+	        this.created_at = this.convertValues(source["created_at"], null);
+	        this.last_login_at = this.convertValues(source["last_login_at"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Me {
+	    mode: string;
+	    user: User;
+	    api_key?: APIKeyRef;
+	
+	    static createFrom(source: any = {}) {
+	        return new Me(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.mode = source["mode"];
+	        this.user = this.convertValues(source["user"], User);
+	        this.api_key = this.convertValues(source["api_key"], APIKeyRef);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 	export class ModelUse {
 	    id: string;
@@ -821,6 +1148,32 @@ export namespace service {
 	        this.embed_concurrency = source["embed_concurrency"];
 	    }
 	}
+	export class Sharing {
+	    enabled: boolean;
+	    running: boolean;
+	    address: string;
+	    urls: string[];
+	    fingerprint: string;
+	    certificate: string;
+	    qr: string;
+	    error: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Sharing(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.enabled = source["enabled"];
+	        this.running = source["running"];
+	        this.address = source["address"];
+	        this.urls = source["urls"];
+	        this.fingerprint = source["fingerprint"];
+	        this.certificate = source["certificate"];
+	        this.qr = source["qr"];
+	        this.error = source["error"];
+	    }
+	}
 	export class Source {
 	    id: number;
 	    collection_id: string;
@@ -918,6 +1271,7 @@ export namespace service {
 	export class UpdateCollectionRequest {
 	    name?: string;
 	    description?: string;
+	    is_public?: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new UpdateCollectionRequest(source);
@@ -927,6 +1281,21 @@ export namespace service {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.name = source["name"];
 	        this.description = source["description"];
+	        this.is_public = source["is_public"];
+	    }
+	}
+	export class UpdateSharingRequest {
+	    enabled: boolean;
+	    address: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new UpdateSharingRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.enabled = source["enabled"];
+	        this.address = source["address"];
 	    }
 	}
 	export class UpdateSourceRequest {
@@ -939,6 +1308,24 @@ export namespace service {
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.watch = source["watch"];
+	    }
+	}
+	export class UpdateUserRequest {
+	    password?: string;
+	    is_active?: boolean;
+	    is_admin?: boolean;
+	    display_name?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new UpdateUserRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.password = source["password"];
+	        this.is_active = source["is_active"];
+	        this.is_admin = source["is_admin"];
+	        this.display_name = source["display_name"];
 	    }
 	}
 

@@ -5,11 +5,19 @@ import {search} from '../models';
 
 export function AddSource(arg1:string,arg2:service.AddSourceRequest):Promise<service.Source>;
 
+export function AuditLog(arg1:number):Promise<Array<service.AuditEntry>>;
+
 export function CancelModelDownload(arg1:string):Promise<service.ModelInfo>;
 
 export function CancelOperation(arg1:string):Promise<service.Operation>;
 
+export function CreateAPIKey(arg1:service.CreateAPIKeyRequest):Promise<service.CreatedAPIKey>;
+
 export function CreateCollection(arg1:service.CreateCollectionRequest):Promise<service.Collection>;
+
+export function CreateUser(arg1:service.CreateUserRequest):Promise<service.User>;
+
+export function DeleteAPIKey(arg1:string):Promise<void>;
 
 export function DeleteCollection(arg1:string):Promise<service.Operation>;
 
@@ -23,19 +31,31 @@ export function GetOperation(arg1:string):Promise<service.Operation>;
 
 export function GetSettings():Promise<service.Settings>;
 
+export function GetSharing():Promise<service.Sharing>;
+
+export function Grant(arg1:string,arg2:service.GrantRequest):Promise<service.Grant>;
+
 export function ImportModel(arg1:service.ImportModelRequest):Promise<service.ModelInfo>;
 
 export function InstallModel(arg1:service.InstallModelRequest):Promise<service.ModelInfo>;
 
+export function ListAPIKeys():Promise<Array<service.APIKey>>;
+
 export function ListCollections():Promise<Array<service.Collection>>;
 
 export function ListDocuments(arg1:string,arg2:service.ListDocumentsRequest):Promise<Array<service.Document>>;
+
+export function ListGrants(arg1:string):Promise<Array<service.Grant>>;
 
 export function ListModels():Promise<Array<service.ModelInfo>>;
 
 export function ListOperations(arg1:string):Promise<Array<service.Operation>>;
 
 export function ListSources(arg1:string):Promise<Array<service.Source>>;
+
+export function ListUsers():Promise<Array<service.User>>;
+
+export function Me():Promise<service.Me>;
 
 export function OpenDocument(arg1:service.OpenDocumentRequest):Promise<service.OpenDocumentResult>;
 
@@ -57,6 +77,8 @@ export function ResumeOperation(arg1:string):Promise<service.Operation>;
 
 export function RetryDocuments(arg1:string,arg2:service.RetryRequest):Promise<service.Operation>;
 
+export function RevokeGrant(arg1:string,arg2:number):Promise<void>;
+
 export function Search(arg1:search.Request):Promise<search.Response>;
 
 export function Status():Promise<service.Status>;
@@ -65,4 +87,8 @@ export function UpdateCollection(arg1:string,arg2:service.UpdateCollectionReques
 
 export function UpdateSettings(arg1:service.Settings):Promise<service.Settings>;
 
+export function UpdateSharing(arg1:service.UpdateSharingRequest):Promise<service.Sharing>;
+
 export function UpdateSource(arg1:string,arg2:number,arg3:service.UpdateSourceRequest):Promise<service.Source>;
+
+export function UpdateUser(arg1:number,arg2:service.UpdateUserRequest):Promise<service.User>;

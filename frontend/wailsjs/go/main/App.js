@@ -6,6 +6,10 @@ export function AddSource(arg1, arg2) {
   return window['go']['main']['App']['AddSource'](arg1, arg2);
 }
 
+export function AuditLog(arg1) {
+  return window['go']['main']['App']['AuditLog'](arg1);
+}
+
 export function CancelModelDownload(arg1) {
   return window['go']['main']['App']['CancelModelDownload'](arg1);
 }
@@ -14,8 +18,20 @@ export function CancelOperation(arg1) {
   return window['go']['main']['App']['CancelOperation'](arg1);
 }
 
+export function CreateAPIKey(arg1) {
+  return window['go']['main']['App']['CreateAPIKey'](arg1);
+}
+
 export function CreateCollection(arg1) {
   return window['go']['main']['App']['CreateCollection'](arg1);
+}
+
+export function CreateUser(arg1) {
+  return window['go']['main']['App']['CreateUser'](arg1);
+}
+
+export function DeleteAPIKey(arg1) {
+  return window['go']['main']['App']['DeleteAPIKey'](arg1);
 }
 
 export function DeleteCollection(arg1) {
@@ -42,6 +58,14 @@ export function GetSettings() {
   return window['go']['main']['App']['GetSettings']();
 }
 
+export function GetSharing() {
+  return window['go']['main']['App']['GetSharing']();
+}
+
+export function Grant(arg1, arg2) {
+  return window['go']['main']['App']['Grant'](arg1, arg2);
+}
+
 export function ImportModel(arg1) {
   return window['go']['main']['App']['ImportModel'](arg1);
 }
@@ -50,12 +74,20 @@ export function InstallModel(arg1) {
   return window['go']['main']['App']['InstallModel'](arg1);
 }
 
+export function ListAPIKeys() {
+  return window['go']['main']['App']['ListAPIKeys']();
+}
+
 export function ListCollections() {
   return window['go']['main']['App']['ListCollections']();
 }
 
 export function ListDocuments(arg1, arg2) {
   return window['go']['main']['App']['ListDocuments'](arg1, arg2);
+}
+
+export function ListGrants(arg1) {
+  return window['go']['main']['App']['ListGrants'](arg1);
 }
 
 export function ListModels() {
@@ -68,6 +100,14 @@ export function ListOperations(arg1) {
 
 export function ListSources(arg1) {
   return window['go']['main']['App']['ListSources'](arg1);
+}
+
+export function ListUsers() {
+  return window['go']['main']['App']['ListUsers']();
+}
+
+export function Me() {
+  return window['go']['main']['App']['Me']();
 }
 
 export function OpenDocument(arg1) {
@@ -110,6 +150,10 @@ export function RetryDocuments(arg1, arg2) {
   return window['go']['main']['App']['RetryDocuments'](arg1, arg2);
 }
 
+export function RevokeGrant(arg1, arg2) {
+  return window['go']['main']['App']['RevokeGrant'](arg1, arg2);
+}
+
 export function Search(arg1) {
   return window['go']['main']['App']['Search'](arg1);
 }
@@ -126,6 +170,14 @@ export function UpdateSettings(arg1) {
   return window['go']['main']['App']['UpdateSettings'](arg1);
 }
 
+export function UpdateSharing(arg1) {
+  return window['go']['main']['App']['UpdateSharing'](arg1);
+}
+
 export function UpdateSource(arg1, arg2, arg3) {
   return window['go']['main']['App']['UpdateSource'](arg1, arg2, arg3);
+}
+
+export function UpdateUser(arg1, arg2) {
+  return window['go']['main']['App']['UpdateUser'](arg1, arg2);
 }
