@@ -12,4 +12,8 @@ ALTER TABLE collection_audit_log
     ADD COLUMN address text NOT NULL DEFAULT '',
     ADD COLUMN username text NOT NULL DEFAULT '';
 
+-- A new password or a disabled account ends the access tokens issued
+-- before it, not only the refresh tokens.
+ALTER TABLE users ADD COLUMN sessions_after timestamptz NOT NULL DEFAULT '1970-01-01';
+
 CREATE INDEX collection_permissions_api_key_idx ON collection_permissions (api_key_id);

@@ -26,6 +26,8 @@ type Claims struct {
 	UserID   int64
 	Username string
 	Expires  time.Time
+	// IssuedAt is to the second.
+	IssuedAt time.Time
 }
 
 // Signer issues and checks access tokens (HS256 JWTs) with one key.
@@ -100,6 +102,9 @@ func (s *Signer) Parse(token string) (Claims, error) {
 	c := Claims{UserID: id, Username: name}
 	if exp != nil {
 		c.Expires = exp.Time
+	}
+	if iat, _ := mc.GetIssuedAt(); iat != nil {
+		c.IssuedAt = iat.Time
 	}
 	return c, nil
 }

@@ -223,3 +223,31 @@ func TestLoginLockoutAndRefreshReuse(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestNewPasswordEndsAccessTokens(t *testing.T) {
+	svc, _, _, _, _ := sharedSetup(t)
+	ctx := t.Context()
+	s, err := svc.Login(ctx, service.LoginRequest{Username: "bob", Password: "correct horse battery"}, "192.0.2.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Authenticate(ctx, s.AccessToken, "192.0.2.9"); err != nil {
+		t.Fatal(err)
+	}
+	// Tokens carry their second of issue: make the reset fall in a later one.
+	time.Sleep(1100 * time.Millisecond)
+	if _, err := svc.UpdateUser(ctx, s.User.ID, service.UpdateUserRequest{Password: ptr("a brand new password")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.Authenticate(ctx, s.AccessToken, "192.0.2.9")
+	wantCode(t, err, apperr.Unauthenticated, "")
+	_, err = svc.Refresh(ctx, service.RefreshRequest{RefreshToken: s.RefreshToken}, "192.0.2.9")
+	wantCode(t, err, apperr.Unauthenticated, "")
+	s2, err := svc.Login(ctx, service.LoginRequest{Username: "bob", Password: "a brand new password"}, "192.0.2.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Authenticate(ctx, s2.AccessToken, "192.0.2.9"); err != nil {
+		t.Fatalf("a token issued after the reset: %v", err)
+	}
+}

@@ -301,7 +301,7 @@ func (s *Service) Authenticate(ctx context.Context, bearer, address string) (Pri
 	// The account as it is now: a disabled user is out at once, and
 	// administrator rights follow the account, not the token.
 	u, err := s.store.GetUser(ctx, c.UserID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !u.IsActive) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (!u.IsActive || c.IssuedAt.Before(u.SessionsAfter.Truncate(time.Second)))) {
 		return Principal{}, errSessionOver
 	}
 	if err != nil {

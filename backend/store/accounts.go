@@ -23,6 +23,9 @@ type User struct {
 	PasswordHash string
 	CreatedAt    time.Time
 	LastLoginAt  *time.Time
+	// SessionsAfter ends every access token issued before it (a new
+	// password, a disabled account).
+	SessionsAfter time.Time
 }
 
 // NewUser is what CreateUser needs; the caller validates it and hashes
@@ -43,12 +46,12 @@ type UserUpdate struct {
 }
 
 const userColumns = `u.id, u.username, u.display_name, u.is_admin, u.is_active, u.is_local,
-	coalesce(u.password_hash, ''), u.created_at, u.last_login_at`
+	coalesce(u.password_hash, ''), u.created_at, u.last_login_at, u.sessions_after`
 
 func scanUser(row pgx.Row) (User, error) {
 	var u User
 	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.IsAdmin, &u.IsActive, &u.IsLocal,
-		&u.PasswordHash, &u.CreatedAt, &u.LastLoginAt)
+		&u.PasswordHash, &u.CreatedAt, &u.LastLoginAt, &u.SessionsAfter)
 	return u, err
 }
 

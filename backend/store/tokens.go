@@ -114,7 +114,11 @@ func (s *Store) RevokeUserSessions(ctx context.Context, userID int64) error {
 }
 
 func revokeUserTokens(ctx context.Context, tx pgx.Tx, userID int64) error {
-	_, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID)
+	if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID); err != nil {
+		return err
+	}
+	// Access tokens issued until now stop working too.
+	_, err := tx.Exec(ctx, `UPDATE users SET sessions_after = now() WHERE id = $1`, userID)
 	return err
 }
 
@@ -226,7 +230,7 @@ func (s *Store) APIKeyByHash(ctx context.Context, hash string) (APIKey, User, er
 	k, err := scanAPIKey(s.pool.QueryRow(ctx, `SELECT `+apiKeyColumns+`, `+userColumns+`
 		FROM api_keys k JOIN users u ON u.id = k.user_id
 		WHERE k.key_hash = $1 AND k.is_active AND (k.expires_at IS NULL OR k.expires_at > now()) AND u.is_active`, hash),
-		&u.ID, &u.Username, &u.DisplayName, &u.IsAdmin, &u.IsActive, &u.IsLocal, &u.PasswordHash, &u.CreatedAt, &u.LastLoginAt)
+		&u.ID, &u.Username, &u.DisplayName, &u.IsAdmin, &u.IsActive, &u.IsLocal, &u.PasswordHash, &u.CreatedAt, &u.LastLoginAt, &u.SessionsAfter)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return APIKey{}, User{}, fmt.Errorf("find api key: %w", ErrNotFound)
 	}
