@@ -5,11 +5,11 @@ import (
 	"time"
 )
 
-// Lockout slows password guessing: after Free failures in a row a key (an
-// account, or a client address) is locked, for Base the first time and
-// twice as long after each further failure, up to Max. A success clears
-// the account's count. Counts live in memory: a restart forgives, which
-// costs a guesser a restart of someone else's machine.
+// Lockout slows password guessing: the first Free failures in a row are
+// free; the next locks the key (an account, or a client address) for Base,
+// and each further failure for twice as long, up to Max. A success clears
+// the count. Counts live in memory: a restart forgives, which costs a
+// guesser a restart of someone else's machine.
 type Lockout struct {
 	Free int
 	Base time.Duration

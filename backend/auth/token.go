@@ -28,6 +28,8 @@ type Claims struct {
 	Expires  time.Time
 	// IssuedAt is to the second.
 	IssuedAt time.Time
+	// Generation is the account's session generation at issue.
+	Generation int64
 }
 
 // Signer issues and checks access tokens (HS256 JWTs) with one key.
@@ -66,7 +68,10 @@ func LoadOrCreateKey(path string) ([]byte, error) {
 }
 
 // Issue returns a signed access token for user, valid for AccessTTL.
-func (s *Signer) Issue(userID int64, username string) (string, time.Time, error) {
+// generation is the account's session generation: a token whose
+// generation is no longer the account's (a new password, a disabled
+// account) is refused by whoever checks it against the account.
+func (s *Signer) Issue(userID int64, username string, generation int64) (string, time.Time, error) {
 	now := s.now()
 	exp := now.Add(AccessTTL)
 	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
@@ -75,6 +80,7 @@ func (s *Signer) Issue(userID int64, username string) (string, time.Time, error)
 		"iat":  now.Unix(),
 		"exp":  exp.Unix(),
 		"iss":  "quarry",
+		"gen":  strconv.FormatInt(generation, 10),
 	})
 	signed, err := tok.SignedString(s.key)
 	if err != nil {
@@ -105,6 +111,9 @@ func (s *Signer) Parse(token string) (Claims, error) {
 	}
 	if iat, _ := mc.GetIssuedAt(); iat != nil {
 		c.IssuedAt = iat.Time
+	}
+	if g, ok := mc["gen"].(string); ok {
+		c.Generation, _ = strconv.ParseInt(g, 10, 64)
 	}
 	return c, nil
 }

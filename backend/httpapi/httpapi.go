@@ -64,16 +64,18 @@ func newHandler(svc *service.Service, ui fs.FS, logger *slog.Logger, lan bool) *
 		r.Use(middleware.Recoverer, loopbackOnly, h.logRequests)
 	}
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(requireJSON)
+		sub := r
 		r.Get("/health", func(w http.ResponseWriter, _ *http.Request) {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		})
-		r.Post("/auth/login", h.login)
-		r.Post("/auth/refresh", h.refresh)
+		r.With(requireJSON).Post("/auth/login", h.login)
+		r.With(requireJSON).Post("/auth/refresh", h.refresh)
 		if lan {
-			// Everything below needs credentials.
+			// Everything below needs credentials, checked first: a
+			// stranger learns nothing else about a request.
 			r = r.With(h.authenticate)
 		}
+		r = r.With(requireJSON)
 		r.Post("/auth/logout", h.logout)
 		r.Get("/auth/me", h.me)
 		r.Get("/users", h.listUsers)
@@ -122,15 +124,20 @@ func newHandler(svc *service.Service, ui fs.FS, logger *slog.Logger, lan bool) *
 		r.Post("/documents/open", h.openDocument)
 		r.Get("/settings", h.getSettings)
 		r.Put("/settings", h.updateSettings)
-		// Unknown API paths answer JSON; on the LAN only after sign-in
-		// (r carries the check there), so routes are not probed
-		// anonymously.
-		r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
+		// Unknown API paths answer JSON; on the LAN only after sign-in,
+		// so routes are not probed anonymously.
+		guard := func(f http.HandlerFunc) http.HandlerFunc {
+			if lan {
+				return h.authenticate(f).ServeHTTP
+			}
+			return f
+		}
+		sub.NotFound(guard(func(w http.ResponseWriter, _ *http.Request) {
 			writeError(w, apperr.New(apperr.NotFound, "No such API endpoint."))
-		})
-		r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
+		}))
+		sub.MethodNotAllowed(guard(func(w http.ResponseWriter, _ *http.Request) {
 			writeError(w, apperr.New(apperr.InvalidArgument, "Method not allowed on this endpoint."))
-		})
+		}))
 	})
 	if ui != nil {
 		r.Handle("/*", spa(ui))

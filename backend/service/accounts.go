@@ -139,7 +139,13 @@ func (s *Service) Login(ctx context.Context, req LoginRequest, address string) (
 	if name == "" || len(name) > 4*MaxUsernameLength || req.Password == "" || len(req.Password) > MaxPasswordLength {
 		return Session{}, errBadLogin
 	}
-	u, err := s.store.UserByName(ctx, name)
+	var u store.User
+	err := store.ErrNotFound
+	if _, bad := cleanUsername(name); bad == nil {
+		// A name no account can have is not looked up: it is a wrong
+		// name, and costs the same time.
+		u, err = s.store.UserByName(ctx, name)
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound) || (err == nil && (!u.IsActive || u.PasswordHash == "")):
 		// As slow as a real check: timing says nothing of which names
@@ -213,7 +219,7 @@ func (s *Service) newSession(ctx context.Context, u store.User) (Session, error)
 }
 
 func (s *Service) session(sg *auth.Signer, u store.User, refresh string, rexp time.Time) (Session, error) {
-	tok, exp, err := sg.Issue(u.ID, u.Username)
+	tok, exp, err := sg.Issue(u.ID, u.Username, u.SessionsAfter.UnixMicro())
 	if err != nil {
 		return Session{}, s.internal("sign in", err)
 	}
@@ -301,7 +307,7 @@ func (s *Service) Authenticate(ctx context.Context, bearer, address string) (Pri
 	// The account as it is now: a disabled user is out at once, and
 	// administrator rights follow the account, not the token.
 	u, err := s.store.GetUser(ctx, c.UserID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (!u.IsActive || c.IssuedAt.Before(u.SessionsAfter.Truncate(time.Second)))) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (!u.IsActive || c.Generation != u.SessionsAfter.UnixMicro())) {
 		return Principal{}, errSessionOver
 	}
 	if err != nil {

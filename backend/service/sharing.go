@@ -222,7 +222,11 @@ func (s *Service) GrantAccess(ctx context.Context, collectionID string, req Gran
 	case (req.Username == "") == (req.APIKeyID == ""):
 		return Grant{}, apperr.Field(apperr.InvalidArgument, "username", "Name either a user (username) or an API key (api_key_id).")
 	case req.Username != "":
-		u, err := s.store.UserByName(ctx, strings.TrimSpace(req.Username))
+		name, err := cleanUsername(req.Username)
+		if err != nil {
+			return Grant{}, apperr.Field(apperr.NotFound, "username", "There is no user called %q.", truncate(req.Username, 64))
+		}
+		u, err := s.store.UserByName(ctx, name)
 		if errors.Is(err, store.ErrNotFound) {
 			return Grant{}, apperr.Field(apperr.NotFound, "username", "There is no user called %q.", truncate(req.Username, 64))
 		}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Quarry's benchmarks. Each prints medians and ratios; none asserts a time.
 #
-#   build/scripts/bench.sh [startup|embedder|vectors|search|indexing|reindex|watch|all]
+#   build/scripts/bench.sh [startup|embedder|vectors|search|indexing|reindex|watch|lan|all]
 #
 # Compare figures from one run on a quiet machine: a busy machine slows
 # everything 2-5x.
@@ -58,14 +58,20 @@ watch() {
 	go test ./backend/quarry -run '^$' -bench BenchmarkWatch -benchtime 1x -timeout 30m -v | grep -E 'bench_test.go|^Benchmark|ok|FAIL'
 }
 
+lan() {
+	section "LAN sharing over TLS: sign-in and search latency (p50/p99), HTTP/2 and HTTP/1.1, kept-alive connections"
+	go test ./backend/httpapi -run '^$' -bench BenchmarkLAN -benchtime 200x -timeout 30m
+}
+
 case $what in
 startup) startup ;;
 search) search ;;
 indexing) indexing ;;
 reindex) reindex ;;
 watch) watch ;;
+lan) lan ;;
 embedder) embedder ;;
 vectors) vectors ;;
-all) startup; embedder; vectors; search; indexing; reindex; watch ;;
-*) echo "usage: $0 [startup|embedder|vectors|search|indexing|reindex|watch|all]" >&2; exit 2 ;;
+all) startup; embedder; vectors; search; indexing; reindex; watch; lan ;;
+*) echo "usage: $0 [startup|embedder|vectors|search|indexing|reindex|watch|lan|all]" >&2; exit 2 ;;
 esac
