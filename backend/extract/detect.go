@@ -80,7 +80,7 @@ func sniff(r io.ReaderAt, size int64, head []byte, ext string) string {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return sniffZip(r, size, ext)
 	case bytes.HasPrefix(head, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
-		return sniffCFB(r, size)
+		return sniffCFB(r, size, ext)
 	case bytes.HasPrefix(trimmed, []byte(`{\rtf`)):
 		return "rtf"
 	case isImage(head):
@@ -203,15 +203,26 @@ func sniffContentTypes(zr *zip.Reader) string {
 	return "zip"
 }
 
-func sniffCFB(r io.ReaderAt, size int64) (format string) {
+func sniffCFB(r io.ReaderAt, size int64, ext string) (format string) {
+	// A damaged compound file cannot be looked into: its name says what
+	// it was meant to be, so that reader can report the damage.
+	damaged := "cfb"
+	switch ext {
+	case ".doc", ".dot":
+		damaged = "doc"
+	case ".xls", ".xlt":
+		damaged = "xls"
+	case ".ppt", ".pps", ".pot":
+		damaged = "ppt"
+	}
 	defer func() {
 		if recover() != nil {
-			format = "cfb"
+			format = damaged
 		}
 	}()
 	doc, err := mscfb.New(io.NewSectionReader(r, 0, size))
 	if err != nil {
-		return "cfb"
+		return damaged
 	}
 	for e, err := doc.Next(); err == nil; e, err = doc.Next() {
 		switch {
@@ -260,13 +271,14 @@ func init() {
 		"xps":             readXPS,
 		"iwork":           readIWork,
 		"zip":             readZip,
+		"doc":             readDOC,
+		"xls":             readXLS,
+		"ppt":             readPPT,
 	}
 }
 
 func unsupportedReason(format string) error {
 	switch format {
-	case "doc", "xls", "ppt":
-		return failf(ErrUnsupported, "legacy binary Office format (.%s); save it as .%sx to index it", format, format)
 	case "cfb":
 		return failf(ErrUnsupported, "unknown OLE compound document")
 	case "binary":

@@ -169,8 +169,8 @@ func TestFailuresHaveReasons(t *testing.T) {
 		{"malformed/derived__zero_bytes.pdf", ErrEmpty, "0 bytes"},
 		{"malformed/derived__tracemonkey_truncated50.pdf", ErrCorrupt, "malformed PDF"},
 		{"pdf/ocrmypdf__invalid.pdf", ErrCorrupt, "malformed PDF"},
-		{"doc/tika__testWORD.doc", ErrUnsupported, "legacy binary Office"},
-		{"xls/tika__testEXCEL.xls", ErrUnsupported, "legacy binary Office"},
+		{"doc/msoffcrypto__rc4cryptoapi_password.doc", ErrEncrypted, "password-protected"},
+		{"xls/tika__testEXCEL_protected_passtika.xls", ErrEncrypted, "password-protected"},
 		{"malformed/derived__png_bytes_named.txt", ErrNoText, "image"},
 		{"pptx/python-pptx__no-slides.pptx", ErrEmpty, "no slides"},
 	}
