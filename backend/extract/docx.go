@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"sort"
@@ -10,6 +11,13 @@ import (
 
 // readDOCX reads the body (paragraphs, headings, tables as rows), then
 // footnotes, endnotes and comments, then distinct headers and footers.
+//
+// Word has no fixed pages, but when it saves it records where its last
+// layout broke them (<w:lastRenderedPageBreak/>), next to the explicit
+// breaks (<w:br w:type="page"/>, pageBreakBefore): body blocks get the
+// page their text starts on, notes and comments the page of their
+// reference. A document without any such marker (never laid out by
+// Word) keeps Page 0: its pagination is unknown.
 func readDOCX(x *extraction) error {
 	p, err := x.openZip()
 	if err != nil {
@@ -18,10 +26,15 @@ func readDOCX(x *extraction) error {
 	x.metaPart(p, "docProps/core.xml")
 	levels := docxHeadingStyles(p)
 	main := "word/document.xml"
-	if err := x.docxPart(p, main, KindParagraph, levels); err != nil {
+	pg := &docxPaging{page: 1, notes: make(map[string]int)}
+	first := len(x.doc.Blocks)
+	if err := x.docxPart(p, main, KindParagraph, levels, pg); err != nil && !errors.Is(err, errFull) {
 		if errors.Is(err, errMissingPart) {
 			return failf(ErrCorrupt, "word package without word/document.xml")
 		}
+		return err
+	} else if err != nil {
+		pg.finish(x, first)
 		return err
 	}
 	for _, part := range []struct {
@@ -29,11 +42,13 @@ func readDOCX(x *extraction) error {
 		kind Kind
 	}{{"word/footnotes.xml", KindFootnote}, {"word/endnotes.xml", KindFootnote}, {"word/comments.xml", KindFootnote}} {
 		if p.has(part.name) {
-			if err := x.docxPart(p, part.name, part.kind, levels); err != nil && !errors.Is(err, errMissingPart) {
+			if err := x.docxPart(p, part.name, part.kind, levels, pg); err != nil && !errors.Is(err, errMissingPart) {
+				pg.finish(x, first)
 				return err
 			}
 		}
 	}
+	pg.finish(x, first)
 	var hf []string
 	for name := range p.files {
 		if strings.HasPrefix(name, "word/header") || strings.HasPrefix(name, "word/footer") {
@@ -47,7 +62,7 @@ func readDOCX(x *extraction) error {
 	for _, name := range hf {
 		var texts []string
 		sub := &extraction{ctx: x.ctx, opts: x.opts, doc: &Document{}}
-		if err := sub.docxPart(p, name, KindHeader, levels); err != nil {
+		if err := sub.docxPart(p, name, KindHeader, levels, nil); err != nil {
 			continue
 		}
 		for _, b := range sub.doc.Blocks {
@@ -103,9 +118,60 @@ func docxHeadingStyles(p *pkg) map[string]int {
 	return levels
 }
 
-// docxPart streams one WordprocessingML part.
-func (x *extraction) docxPart(p *pkg, name string, kind Kind, levels map[string]int) error {
+// docxPaging follows page breaks through document.xml.
+type docxPaging struct {
+	page   int  // current page, 1-based
+	marked bool // the document has page-break markers
+	// explicit is set by an explicit break until the next text: Word
+	// records the rendered break that follows it at the same place, and
+	// that is the same page.
+	explicit bool
+	notes    map[string]int // "footnote 3", "comment 7", ... → page of the reference
+	notePage int            // page of the note being read (notes parts)
+}
+
+func (pg *docxPaging) renderedBreak() {
+	pg.marked = true
+	if !pg.explicit {
+		pg.page++
+	}
+	pg.explicit = false
+}
+
+func (pg *docxPaging) explicitBreak() {
+	pg.marked = true
+	pg.page++
+	pg.explicit = true
+}
+
+// finish sets the page count, or clears the pages of the blocks from
+// first on when the document has no markers.
+func (pg *docxPaging) finish(x *extraction, first int) {
+	if pg.marked {
+		x.doc.Meta.Pages = pg.page
+		return
+	}
+	for i := first; i < len(x.doc.Blocks); i++ {
+		x.doc.Blocks[i].Page = 0
+	}
+}
+
+// docxOn reads an OOXML on/off property (absent val means on).
+func docxOn(e xml.StartElement) bool {
+	switch attr(e, "val") {
+	case "0", "false", "off":
+		return false
+	}
+	return true
+}
+
+// docxPart streams one WordprocessingML part. pg, nil for headers and
+// footers, tracks pages (document.xml) or gives notes the page of their
+// reference.
+func (x *extraction) docxPart(p *pkg, name string, kind Kind, levels map[string]int, pg *docxPaging) error {
 	var (
+		paraPage int // page the current paragraph's text starts on
+		rowPage  int // page the current table row's text starts on
 		para     strings.Builder
 		inText   bool
 		style    string
@@ -133,6 +199,8 @@ func (x *extraction) docxPart(p *pkg, name string, kind Kind, levels map[string]
 	endPara := func() error {
 		t := strings.TrimSpace(para.String())
 		para.Reset()
+		page := paraPage
+		paraPage = 0
 		lvl := levels[style]
 		if outline >= 0 && outline < 9 {
 			lvl = outline + 1
@@ -146,6 +214,9 @@ func (x *extraction) docxPart(p *pkg, name string, kind Kind, levels map[string]
 				cell.WriteByte(' ')
 			}
 			cell.WriteString(t)
+			if rowPage == 0 {
+				rowPage = page
+			}
 			return nil
 		}
 		if lvl > 0 && kind == KindParagraph {
@@ -156,9 +227,41 @@ func (x *extraction) docxPart(p *pkg, name string, kind Kind, levels map[string]
 				n int
 				t string
 			}{lvl, t})
-			return x.add(Block{Kind: KindHeading, Text: t, Headings: path()})
+			return x.add(Block{Kind: KindHeading, Text: t, Page: page, Headings: path()})
 		}
-		return x.add(Block{Kind: kind, Text: t, Headings: path()})
+		return x.add(Block{Kind: kind, Text: t, Page: page, Headings: path()})
+	}
+	body := pg != nil && kind == KindParagraph
+	// splitPara ends the text of a body paragraph at a page break, so that
+	// no block spans two pages (as with PDF pages); headings and table
+	// cells stay whole.
+	splitPara := func() error {
+		t := strings.TrimSpace(para.String())
+		lvl := levels[style]
+		if outline >= 0 && outline < 9 {
+			lvl = outline + 1
+		}
+		if t == "" || rowDepth > 0 || lvl > 0 {
+			return nil
+		}
+		para.Reset()
+		page := paraPage
+		paraPage = 0
+		return x.add(Block{Kind: kind, Text: t, Page: page, Headings: path()})
+	}
+	// textStarts notes the page where paragraph text begins.
+	textStarts := func() {
+		if pg == nil {
+			return
+		}
+		if body {
+			pg.explicit = false
+			if paraPage == 0 {
+				paraPage = pg.page
+			}
+		} else if paraPage == 0 {
+			paraPage = pg.notePage
+		}
 	}
 	return p.walkXML(name, func(tok xml.Token) error {
 		switch t := tok.(type) {
@@ -175,7 +278,35 @@ func (x *extraction) docxPart(p *pkg, name string, kind Kind, levels map[string]
 			case "tab":
 				para.WriteByte('\t')
 			case "br", "cr":
+				if body && t.Name.Local == "br" && attr(t, "type") == "page" {
+					if err := splitPara(); err != nil {
+						return err
+					}
+					pg.explicitBreak()
+				}
 				para.WriteByte('\n')
+			case "lastRenderedPageBreak":
+				if body {
+					if err := splitPara(); err != nil {
+						return err
+					}
+					pg.renderedBreak()
+				}
+			case "pageBreakBefore":
+				if body && docxOn(t) {
+					pg.explicitBreak()
+				}
+			case "footnoteReference", "endnoteReference", "commentReference", "commentRangeStart":
+				if body {
+					key := strings.TrimSuffix(strings.TrimSuffix(t.Name.Local, "Reference"), "RangeStart") + " " + attr(t, "id")
+					if _, ok := pg.notes[key]; !ok {
+						pg.notes[key] = pg.page
+					}
+				}
+			case "footnote", "endnote", "comment":
+				if pg != nil && !body {
+					pg.notePage = pg.notes[t.Name.Local+" "+attr(t, "id")]
+				}
 			case "noBreakHyphen":
 				para.WriteByte('-')
 			case "pStyle":
@@ -188,6 +319,7 @@ func (x *extraction) docxPart(p *pkg, name string, kind Kind, levels map[string]
 				rowDepth++
 				if rowDepth == 1 {
 					cells = cells[:0]
+					rowPage = 0
 				}
 			case "tc":
 				tcDepth++
@@ -221,12 +353,15 @@ func (x *extraction) docxPart(p *pkg, name string, kind Kind, levels map[string]
 						}
 					}
 					if len(nonEmpty) > 0 {
-						return x.add(Block{Kind: KindTableRow, Text: strings.Join(nonEmpty, " | "), Headings: path()})
+						return x.add(Block{Kind: KindTableRow, Text: strings.Join(nonEmpty, " | "), Page: rowPage, Headings: path()})
 					}
 				}
 			}
 		case xml.CharData:
 			if inText && skipDepth == 0 {
+				if len(bytes.TrimSpace(t)) > 0 {
+					textStarts()
+				}
 				para.Write(t)
 			}
 		}

@@ -3,7 +3,6 @@ package extract
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/ledongthuc/pdf"
@@ -50,19 +49,33 @@ func (x *extraction) readPDFData(data []byte) error {
 		}
 		data = fixed
 	}
-	n := safePages(r)
+	pages := pdfPages(r)
+	n := len(pages)
+	if n == 0 {
+		n = safePages(r)
+	}
 	if n == 0 {
 		return failf(ErrCorrupt, "malformed PDF: no pages found")
 	}
 	x.doc.Meta.Pages = n
 	x.pdfInfo(r)
-	var pageErrs int
+	d := newPDFDoc()
+	var pageErrs, unmappedPages int
 	var lastErr error
 	for i := 1; i <= n; i++ {
 		if err := x.ctx.Err(); err != nil {
 			return err
 		}
-		text, err := pageText(r, i)
+		var p pdf.Page
+		if len(pages) > 0 {
+			p = pages[i-1]
+		} else {
+			p = safePage(r, i)
+		}
+		text, unmapped, err := d.pageText(p, i)
+		if unmapped > 0 && strings.TrimSpace(text) == "" {
+			unmappedPages++
+		}
 		if err != nil {
 			pageErrs++
 			lastErr = err
@@ -81,6 +94,9 @@ func (x *extraction) readPDFData(data []byte) error {
 	}
 	if x.opts.OCR {
 		return x.ocrPDF(data, n)
+	}
+	if unmappedPages > 0 {
+		return failf(ErrNoText, "the text of %d of %d page(s) is drawn in fonts without a Unicode mapping; %s", unmappedPages, n, ocrState(x.opts))
 	}
 	return failf(ErrNoText, "no text layer in %d page(s) (scanned or image-only?); %s", n, ocrState(x.opts))
 }
@@ -101,6 +117,15 @@ func safePages(r *pdf.Reader) (n int) {
 		}
 	}()
 	return r.NumPage()
+}
+
+func safePage(r *pdf.Reader, i int) (p pdf.Page) {
+	defer func() {
+		if recover() != nil {
+			p = pdf.Page{}
+		}
+	}()
+	return r.Page(i)
 }
 
 // pdfcpuRewrite decrypts (empty user password) or repairs a PDF into a
@@ -135,50 +160,83 @@ func (x *extraction) pdfInfo(r *pdf.Reader) {
 	x.doc.Meta.Subject = strings.TrimSpace(info.Key("Subject").Text())
 }
 
-// pageText rebuilds the text of one page from positioned glyphs: a line
-// break where the baseline moves, a space where the gap between glyphs is
-// wider than a fraction of the font size (PDFs often draw no space
-// characters at all). Glyphs come from the page's content stream, the form
-// XObjects it draws and the appearance streams of its visible annotations
-// (filled-in form fields); a content stream that breaks part way keeps
-// the text read before the break.
-func pageText(r *pdf.Reader, i int) (s string, err error) {
+// pdfPages lists the page dictionaries in order, walking the page tree
+// once (pdf.Reader.Page walks it from the root for every page).
+func pdfPages(r *pdf.Reader) (pages []pdf.Page) {
 	defer func() {
-		if p := recover(); p != nil {
-			s, err = "", fmt.Errorf("page %d: %v", i, p)
+		if recover() != nil {
+			pages = nil
 		}
 	}()
-	p := r.Page(i)
-	if p.V.IsNull() {
-		return "", nil
-	}
-	text, err := pageGlyphs(p)
-	if err != nil && len(text) == 0 {
-		return "", fmt.Errorf("page %d: %w", i, err)
-	}
-	var sb strings.Builder
-	var prev pdf.Text
-	k := 0
-	for _, t := range text {
-		if t.S == "\n" {
-			continue
+	seen := make(map[uint32]bool)
+	var walk func(v pdf.Value, parent uint32, depth int)
+	walk = func(v pdf.Value, parent uint32, depth int) {
+		if depth > 64 || len(pages) > 1<<20 {
+			return
 		}
-		k++
-		if k > 1 {
-			fs := math.Max(math.Max(prev.FontSize, t.FontSize), 1)
-			dy := math.Abs(t.Y - prev.Y)
-			switch {
-			case dy > fs*0.6:
-				sb.WriteByte('\n')
-			case prev.W > 0:
-				gap := t.X - (prev.X + prev.W)
-				if gap > fs*0.15 && !strings.HasSuffix(prev.S, " ") && !strings.HasPrefix(t.S, " ") {
-					sb.WriteByte(' ')
-				}
+		id := pdfObjectNumber(v)
+		if id != 0 && id != parent { // a direct kid carries its parent's number
+			if seen[id] {
+				return
 			}
+			seen[id] = true
 		}
-		sb.WriteString(t.S)
-		prev = t
+		kids := v.Key("Kids")
+		if v.Key("Type").Name() == "Page" || kids.Kind() != pdf.Array && v.Key("Type").Name() != "Pages" {
+			pages = append(pages, pdf.Page{V: v})
+			return
+		}
+		for i := 0; i < kids.Len(); i++ {
+			walk(kids.Index(i), id, depth+1)
+		}
 	}
-	return sb.String(), nil
+	walk(r.Trailer().Key("Root").Key("Pages"), 0, 0)
+	return pages
+}
+
+// pageBox is the page's crop box (or media box), inherited through the
+// page tree.
+func pageBox(p pdf.Page) pdfBox {
+	for _, key := range []string{"CropBox", "MediaBox"} {
+		v := p.V
+		for depth := 0; depth < 64 && v.Kind() == pdf.Dict; depth++ {
+			if b := v.Key(key); b.Len() == 4 {
+				x0, y0, x1, y1 := b.Index(0).Float64(), b.Index(1).Float64(), b.Index(2).Float64(), b.Index(3).Float64()
+				if x1 < x0 {
+					x0, x1 = x1, x0
+				}
+				if y1 < y0 {
+					y0, y1 = y1, y0
+				}
+				if x1-x0 > 1 && y1-y0 > 1 {
+					return pdfBox{x0, y0, x1, y1, true}
+				}
+				break
+			}
+			v = v.Key("Parent")
+		}
+	}
+	return pdfBox{}
+}
+
+// pageText rebuilds the text of one page from its positioned glyphs
+// (see layoutGlyphs). Glyphs come from the page's content stream, the
+// form XObjects it draws and the appearance streams of its visible
+// annotations (filled-in form fields); a content stream that breaks part
+// way keeps the text read before the break.
+// unmapped counts the glyphs drawn in fonts that give no text for them.
+func (d *pdfDoc) pageText(p pdf.Page, i int) (s string, unmapped int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = "", fmt.Errorf("page %d: %v", i, r)
+		}
+	}()
+	if p.V.IsNull() {
+		return "", 0, nil
+	}
+	w, err := d.walkPage(p)
+	if err != nil && len(w.text) == 0 {
+		return "", w.unmapped, fmt.Errorf("page %d: %w", i, err)
+	}
+	return layoutGlyphs(w.text, pageBox(p)), w.unmapped, nil
 }

@@ -2,20 +2,26 @@ package extract
 
 import (
 	"fmt"
-	"strings"
+	"math"
+	"reflect"
 
 	"github.com/ledongthuc/pdf"
 )
 
-// The pdf package's Page.Content reads only the page's own content
-// stream, so text drawn through form XObjects (common in exported and
-// stamped PDFs) or in annotation appearances (form fields) is lost, and
-// one malformed operator loses the whole page. pageGlyphs is the same
-// text-state interpreter, extended to follow "Do" into forms, to read
-// annotation appearances and to keep the glyphs read before an error.
+// The pdf package reads the file structure (objects, streams, filters);
+// the text itself comes from our own interpreter: the package's
+// Page.Content reads only the page's own content stream (text drawn
+// through form XObjects or in annotation appearances is lost), stops at
+// the first inline image or malformed operator, and decodes fonts
+// poorly (see pdfFont). walkPage follows "Do" into forms, reads the
+// appearances of visible annotations and keeps the glyphs read before
+// an error.
 
 // maxFormDepth bounds form XObject nesting (and breaks reference cycles).
 const maxFormDepth = 12
+
+// maxPageGlyphs bounds the glyphs kept for one page.
+const maxPageGlyphs = 4 << 20
 
 type pdfMatrix [3][3]float64
 
@@ -33,6 +39,11 @@ func (x pdfMatrix) mul(y pdfMatrix) pdfMatrix {
 	return z
 }
 
+// apply maps the point (x, y) through m.
+func (m *pdfMatrix) apply(x, y float64) (float64, float64) {
+	return x*m[0][0] + y*m[1][0] + m[2][0], x*m[0][1] + y*m[1][1] + m[2][1]
+}
+
 // pdfMatrixOf reads a 6-number PDF matrix array; ok is false if v is not one.
 func pdfMatrixOf(v pdf.Value) (m pdfMatrix, ok bool) {
 	if v.Kind() != pdf.Array || v.Len() != 6 {
@@ -45,22 +56,81 @@ func pdfMatrixOf(v pdf.Value) (m pdfMatrix, ok bool) {
 	return m, true
 }
 
+func translate(tx, ty float64) pdfMatrix {
+	return pdfMatrix{{1, 0, 0}, {0, 1, 0}, {tx, ty, 1}}
+}
+
 type pdfGState struct {
 	Tc, Tw, Th, Tl, Tfs, Trise float64
-	font                       *pdf.Font
+	font                       *pdfFont
 	Tm, Tlm, CTM               pdfMatrix
 }
 
-type glyphWalker struct {
-	text  []pdf.Text
-	err   error                // first content-stream error, if any
-	fonts map[string]*pdf.Font // parsed fonts by dictionary
+// pdfGlyph is one drawn character, in default user space.
+type pdfGlyph struct {
+	s      string
+	x, y   float64 // origin
+	ex, ey float64 // origin moved by the glyph's own advance
+	dx, dy float64 // unit writing direction
+	size   float64 // em size
 }
 
-// pageGlyphs returns the positioned glyphs of page p, and the first error
-// met while reading its streams (the glyphs read so far are kept).
-func pageGlyphs(p pdf.Page) ([]pdf.Text, error) {
-	w := &glyphWalker{fonts: make(map[string]*pdf.Font)}
+// pdfDoc holds what the pages of one document share: its fonts, read
+// once (the pdf package caches no objects, so every lookup re-reads).
+type pdfDoc struct {
+	fonts map[string]*pdfFont
+}
+
+func newPDFDoc() *pdfDoc { return &pdfDoc{fonts: make(map[string]*pdfFont)} }
+
+// pdfObjectNumber returns the number of the indirect object v was read
+// from, or 0. pdf.Value does not export it; without it, a font could only
+// be recognised by printing its whole dictionary.
+func pdfObjectNumber(v pdf.Value) uint32 {
+	f := reflect.ValueOf(v).FieldByName("ptr")
+	if !f.IsValid() || f.Kind() != reflect.Struct || f.NumField() == 0 {
+		return 0
+	}
+	id := f.Field(0)
+	if id.Kind() != reflect.Uint32 {
+		return 0
+	}
+	return uint32(id.Uint())
+}
+
+// font returns the parsed font of resource name in res.
+func (d *pdfDoc) font(res pdf.Value, name string) *pdfFont {
+	dict := res.Key("Font")
+	v := dict.Key(name)
+	if v.Kind() != pdf.Dict {
+		return nil
+	}
+	var key string
+	if id := pdfObjectNumber(v); id != 0 && id != pdfObjectNumber(dict) {
+		key = fmt.Sprint(id)
+	} else {
+		// A direct dictionary carries its parent's number.
+		key = v.String()
+	}
+	if f, ok := d.fonts[key]; ok {
+		return f
+	}
+	f := newPDFFont(v)
+	d.fonts[key] = f
+	return f
+}
+
+type glyphWalker struct {
+	doc      *pdfDoc
+	text     []pdfGlyph
+	unmapped int   // glyphs drawn whose font gives no text for them
+	err      error // first content-stream error, if any
+}
+
+// walkPage collects the glyphs of page p; the error is the first met
+// while reading its streams (the glyphs read so far are kept).
+func (d *pdfDoc) walkPage(p pdf.Page) (*glyphWalker, error) {
+	w := &glyphWalker{doc: d}
 	g := pdfGState{Th: 1, Tm: pdfIdent, Tlm: pdfIdent, CTM: pdfIdent}
 	res := p.Resources()
 	if c := p.V.Key("Contents"); c.Kind() != pdf.Null {
@@ -70,7 +140,7 @@ func pageGlyphs(p pdf.Page) ([]pdf.Text, error) {
 	for i := 0; i < annots.Len(); i++ {
 		w.annotation(annots.Index(i), res)
 	}
-	return w.text, w.err
+	return w, w.err
 }
 
 // annotation draws the normal appearance of a visible annotation, placed
@@ -93,9 +163,8 @@ func (w *glyphWalker) annotation(a pdf.Value, pageRes pdf.Value) {
 	if rect.Len() == 4 && bbox.Len() == 4 {
 		// Move the appearance's box corner onto the annotation's corner
 		// (scaling is irrelevant to text order).
-		x0 := bbox.Index(0).Float64()*m[0][0] + bbox.Index(1).Float64()*m[1][0] + m[2][0]
-		y0 := bbox.Index(0).Float64()*m[0][1] + bbox.Index(1).Float64()*m[1][1] + m[2][1]
-		ctm = ctm.mul(pdfMatrix{{1, 0, 0}, {0, 1, 0}, {rect.Index(0).Float64() - x0, rect.Index(1).Float64() - y0, 1}})
+		x0, y0 := m.apply(bbox.Index(0).Float64(), bbox.Index(1).Float64())
+		ctm = ctm.mul(translate(rect.Index(0).Float64()-x0, rect.Index(1).Float64()-y0))
 	}
 	res := ap.Key("Resources")
 	if res.Kind() == pdf.Null {
@@ -104,18 +173,23 @@ func (w *glyphWalker) annotation(a pdf.Value, pageRes pdf.Value) {
 	w.stream(ap, res, pdfGState{Th: 1, Tm: pdfIdent, Tlm: pdfIdent, CTM: ctm}, 1)
 }
 
-func (w *glyphWalker) font(res pdf.Value, name string) *pdf.Font {
-	// Value has no comparable identity; the font dictionary's printed
-	// form (nested objects appear as references) is enough to share
-	// parsed fonts between streams.
-	v := res.Key("Font").Key(name)
-	k := v.String()
-	if f, ok := w.fonts[k]; ok {
-		return f
+// contentData reads a content stream, or the concatenation of an array
+// of them; a stream that breaks part way contributes what was read.
+func contentData(strm pdf.Value) ([]byte, error) {
+	if strm.Kind() != pdf.Array {
+		return readStream(strm, 256<<20)
 	}
-	f := &pdf.Font{V: v}
-	w.fonts[k] = f
-	return f
+	var out []byte
+	var firstErr error
+	for i := 0; i < strm.Len(); i++ {
+		b, err := readStream(strm.Index(i), 256<<20)
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		out = append(out, b...)
+		out = append(out, '\n')
+	}
+	return out, firstErr
 }
 
 // stream interprets one content stream (page contents, form XObject or
@@ -126,53 +200,90 @@ func (w *glyphWalker) stream(strm, res pdf.Value, g pdfGState, depth int) {
 			w.err = fmt.Errorf("%v", p)
 		}
 	}()
+	data, err := contentData(strm)
+	if err != nil && w.err == nil {
+		w.err = err
+	}
 	var stack []pdfGState
+	fonts := make(map[string]*pdfFont)
 	show := func(s string) {
-		if g.font == nil {
+		f := g.font
+		if f == nil {
 			return
 		}
-		enc := g.font.Encoder()
-		if enc == nil {
-			return
-		}
-		n := 0
-		f := g.font.BaseFont()
-		if i := strings.Index(f, "+"); i >= 0 {
-			f = f[i+1:]
-		}
-		for _, ch := range enc.Decode(s) {
-			var w0 float64
-			if n < len(s) {
-				w0 = g.font.Width(int(s[n]))
+		f.each(s, func(c pdfCode) {
+			m := g.Tm.mul(g.CTM)
+			var adv float64 // advance along the writing direction, text space
+			var g0 pdfGlyph
+			g0.s = c.text
+			g0.x, g0.y = m.apply(0, g.Trise)
+			if f.vertical {
+				adv = c.w*g.Tfs + g.Tc
+				if c.space {
+					adv += g.Tw
+				}
+				g0.ex, g0.ey = m.apply(0, g.Trise+c.w*g.Tfs)
+				g.Tm = translate(0, adv).mul(g.Tm)
+			} else {
+				adv = (c.w*g.Tfs + g.Tc) * g.Th
+				if c.space {
+					adv += g.Tw * g.Th
+				}
+				g0.ex, g0.ey = m.apply(c.w*g.Tfs*g.Th, g.Trise)
+				g.Tm = translate(adv, 0).mul(g.Tm)
 			}
-			n++
-			trm := pdfMatrix{{g.Tfs * g.Th, 0, 0}, {0, g.Tfs, 0}, {0, g.Trise, 1}}.mul(g.Tm).mul(g.CTM)
-			w.text = append(w.text, pdf.Text{Font: f, FontSize: trm[0][0], X: trm[2][0], Y: trm[2][1], W: w0 / 1000 * trm[0][0], S: string(ch)})
-			tx := (w0/1000*g.Tfs + g.Tc) * g.Th
-			g.Tm = pdfMatrix{{1, 0, 0}, {0, 1, 0}, {tx, 0, 1}}.mul(g.Tm)
-		}
+			if c.text == "" {
+				w.unmapped++
+				return
+			}
+			if len(w.text) >= maxPageGlyphs {
+				return
+			}
+			// Writing direction and em size in user space.
+			ux, uy := m[0][0], m[0][1]
+			if f.vertical {
+				ux, uy = -m[1][0], -m[1][1]
+			}
+			if l := math.Hypot(ux, uy); l > 0 {
+				g0.dx, g0.dy = ux/l, uy/l
+			} else {
+				g0.dx = 1
+			}
+			g0.size = math.Abs(g.Tfs) * math.Hypot(m[1][0], m[1][1]) * f.sizeScale
+			w.text = append(w.text, g0)
+		})
 	}
-	num := func(args []pdf.Value, n int, op string) {
-		if len(args) != n {
-			panic("bad " + op + " operator")
-		}
-	}
-	// nextLine is T*: the start of the next line, one leading down.
 	nextLine := func() {
-		g.Tlm = pdfMatrix{{1, 0, 0}, {0, 1, 0}, {0, -g.Tl, 1}}.mul(g.Tlm)
+		g.Tlm = translate(0, -g.Tl).mul(g.Tlm)
 		g.Tm = g.Tlm
 	}
-	pdf.Interpret(strm, func(stk *pdf.Stack, op string) {
-		args := make([]pdf.Value, stk.Len())
-		for i := len(args) - 1; i >= 0; i-- {
-			args[i] = stk.Pop()
+	l := &pdfLexer{b: data}
+	var args []pdfObj
+	// arg returns operand i of n (the last n operands count, so that a
+	// stray extra operand does not lose the operator).
+	num := func(n, i int) float64 { return args[len(args)-n+i].num }
+	for {
+		o, ok := l.next()
+		if !ok {
+			break
+		}
+		if o.kind != pdfOp {
+			args = append(args, o)
+			continue
+		}
+		op := o.s
+		need := pdfOperands[op]
+		if len(args) < need {
+			args = args[:0]
+			continue
 		}
 		switch op {
 		case "cm":
-			num(args, 6, op)
-			g.CTM = matrixOf(args).mul(g.CTM)
+			g.CTM = matrixOf(args[len(args)-6:]).mul(g.CTM)
 		case "q":
-			stack = append(stack, g)
+			if len(stack) < 1024 {
+				stack = append(stack, g)
+			}
 		case "Q":
 			if n := len(stack) - 1; n >= 0 {
 				g = stack[n]
@@ -183,63 +294,68 @@ func (w *glyphWalker) stream(strm, res pdf.Value, g pdfGState, depth int) {
 		case "T*":
 			nextLine()
 		case "Tc":
-			num(args, 1, op)
-			g.Tc = args[0].Float64()
+			g.Tc = num(1, 0)
+		case "Tw":
+			g.Tw = num(1, 0)
+		case "Tz":
+			g.Th = num(1, 0) / 100
+		case "TL":
+			g.Tl = num(1, 0)
+		case "Ts":
+			g.Trise = num(1, 0)
 		case "TD", "Td":
-			num(args, 2, op)
+			tx, ty := num(2, 0), num(2, 1)
 			if op == "TD" {
-				g.Tl = -args[1].Float64()
+				g.Tl = -ty
 			}
-			g.Tlm = pdfMatrix{{1, 0, 0}, {0, 1, 0}, {args[0].Float64(), args[1].Float64(), 1}}.mul(g.Tlm)
+			g.Tlm = translate(tx, ty).mul(g.Tlm)
 			g.Tm = g.Tlm
+		case "Tm":
+			m := matrixOf(args[len(args)-6:])
+			g.Tm, g.Tlm = m, m
 		case "Tf":
-			num(args, 2, op)
-			g.font = w.font(res, args[0].Name())
-			g.Tfs = args[1].Float64()
-		case "\"", "'", "Tj":
-			if op == "\"" {
-				num(args, 3, op)
-				g.Tw, g.Tc = args[0].Float64(), args[1].Float64()
-				args = args[2:]
+			name := args[len(args)-2]
+			if name.kind == pdfNam {
+				f, ok := fonts[name.s]
+				if !ok {
+					f = w.doc.font(res, name.s)
+					fonts[name.s] = f
+				}
+				g.font = f
 			}
-			num(args, 1, op)
+			g.Tfs = num(2, 1)
+		case "Tj", "'", "\"":
+			if op == "\"" {
+				g.Tw, g.Tc = num(3, 0), num(3, 1)
+			}
 			if op != "Tj" {
 				nextLine()
 			}
-			show(args[0].RawString())
+			show(args[len(args)-1].s)
 		case "TJ":
-			num(args, 1, op)
-			v := args[0]
-			for i := 0; i < v.Len(); i++ {
-				x := v.Index(i)
-				if x.Kind() == pdf.String {
-					show(x.RawString())
-				} else {
-					tx := -x.Float64() / 1000 * g.Tfs * g.Th
-					g.Tm = pdfMatrix{{1, 0, 0}, {0, 1, 0}, {tx, 0, 1}}.mul(g.Tm)
+			for _, x := range args[len(args)-1].a {
+				switch x.kind {
+				case pdfStr:
+					show(x.s)
+				case pdfNum:
+					d := -x.num / 1000 * g.Tfs
+					if g.font != nil && g.font.vertical {
+						g.Tm = translate(0, d).mul(g.Tm)
+					} else {
+						g.Tm = translate(d*g.Th, 0).mul(g.Tm)
+					}
 				}
 			}
-		case "TL":
-			num(args, 1, op)
-			g.Tl = args[0].Float64()
-		case "Tm":
-			num(args, 6, op)
-			m := matrixOf(args)
-			g.Tm, g.Tlm = m, m
-		case "Ts":
-			num(args, 1, op)
-			g.Trise = args[0].Float64()
-		case "Tw":
-			num(args, 1, op)
-			g.Tw = args[0].Float64()
-		case "Tz":
-			num(args, 1, op)
-			g.Th = args[0].Float64() / 100
+		case "BI":
+			l.inlineImage()
 		case "Do":
-			num(args, 1, op)
-			xo := res.Key("XObject").Key(args[0].Name())
-			if depth >= maxFormDepth || xo.Kind() != pdf.Stream || xo.Key("Subtype").Name() != "Form" {
-				return
+			name := args[len(args)-1]
+			if depth >= maxFormDepth || name.kind != pdfNam {
+				break
+			}
+			xo := res.Key("XObject").Key(name.s)
+			if xo.Kind() != pdf.Stream || xo.Key("Subtype").Name() != "Form" {
+				break
 			}
 			fg := g
 			if m, ok := pdfMatrixOf(xo.Key("Matrix")); ok {
@@ -251,14 +367,46 @@ func (w *glyphWalker) stream(strm, res pdf.Value, g pdfGState, depth int) {
 			}
 			w.stream(xo, fres, fg, depth+1)
 		}
-	})
+		args = args[:0]
+	}
+}
+
+// pdfOperands is how many operands the operators the interpreter acts on
+// take; an operator with too few is ignored.
+var pdfOperands = map[string]int{
+	"cm": 6, "Tc": 1, "Tw": 1, "Tz": 1, "TL": 1, "Ts": 1, "TD": 2, "Td": 2,
+	"Tm": 6, "Tf": 2, "Tj": 1, "'": 1, "\"": 3, "TJ": 1, "Do": 1,
+}
+
+// inlineImage skips an inline image: its dictionary (up to ID) and its
+// data (up to EI).
+func (l *pdfLexer) inlineImage() {
+	length := 0
+	var prev pdfObj
+	for {
+		o, ok := l.next()
+		if !ok {
+			return
+		}
+		if o.kind == pdfOp && o.s == "ID" {
+			break
+		}
+		if o.kind == pdfOp && o.s == "EI" {
+			return
+		}
+		if o.kind == pdfNum && prev.kind == pdfNam && (prev.s == "L" || prev.s == "Length") {
+			length = int(o.num)
+		}
+		prev = o
+	}
+	l.skipInlineImage(length)
 }
 
 // matrixOf reads the six operands of cm or Tm as a matrix.
-func matrixOf(args []pdf.Value) pdfMatrix {
+func matrixOf(args []pdfObj) pdfMatrix {
 	var m pdfMatrix
 	for i := range 6 {
-		m[i/2][i%2] = args[i].Float64()
+		m[i/2][i%2] = args[i].num
 	}
 	m[2][2] = 1
 	return m
