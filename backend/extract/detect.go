@@ -36,6 +36,12 @@ var mimeByFormat = map[string]string{
 	"ppt":             "application/vnd.ms-powerpoint",
 	"ooxml-encrypted": "application/x-ooxml-encrypted",
 	"xps":             "application/vnd.ms-xpsdocument",
+	"tar":             "application/x-tar",
+	"gzip":            "application/gzip",
+	"bzip2":           "application/x-bzip2",
+	"xz":              "application/x-xz",
+	"7z":              "application/x-7z-compressed",
+	"rar":             "application/vnd.rar",
 }
 
 var extFormat = map[string]string{
@@ -85,6 +91,9 @@ func sniff(r io.ReaderAt, size int64, head []byte, ext string) string {
 		return "rtf"
 	case isImage(head):
 		return "image"
+	}
+	if a := sniffArchive(head); a != "" {
+		return a
 	}
 	if f, ok := extFormat[ext]; ok {
 		return f
@@ -271,6 +280,12 @@ func init() {
 		"xps":             readXPS,
 		"iwork":           readIWork,
 		"zip":             readZip,
+		"tar":             readTar,
+		"gzip":            readGzip,
+		"bzip2":           readOtherArchive("bzip2"),
+		"xz":              readOtherArchive("xz"),
+		"7z":              readOtherArchive("7z"),
+		"rar":             readOtherArchive("rar"),
 		"doc":             readDOC,
 		"xls":             readXLS,
 		"ppt":             readPPT,
