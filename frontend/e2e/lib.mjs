@@ -119,9 +119,12 @@ export async function pollUntil(what, fn, ms = 60_000, every = 250) {
 
 const STOP_TIMEOUT_MS = 30_000;
 
-/** Starts `quarry --serve 127.0.0.1:0` and resolves with its URL once it says it is serving. */
-export async function startApp(dataDir) {
-  const child = spawn(BIN, ['--serve', '127.0.0.1:0', '--data-dir', dataDir], {
+/**
+ * Starts `quarry --serve 127.0.0.1:0` (plus extraArgs) and resolves with
+ * its URL once it says it is serving; stdout() is what it printed so far.
+ */
+export async function startApp(dataDir, extraArgs = []) {
+  const child = spawn(BIN, ['--serve', '127.0.0.1:0', '--data-dir', dataDir, ...extraArgs], {
     env: process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -158,6 +161,7 @@ export async function startApp(dataDir) {
     url,
     child,
     tail,
+    stdout: () => stdout,
     /** SIGINT, then the exit code (SIGKILL after a deadline). */
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };

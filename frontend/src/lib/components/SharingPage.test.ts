@@ -62,6 +62,22 @@ describe('SharingSettings', () => {
     expect(api.calls).toEqual(['sharing true nonsense', 'sharing true 0.0.0.0:9000']);
   });
 
+  it('a listener started for this run only shows as on, and switching it off stops it', async () => {
+    const api = fakeApi();
+    api.sharingState = sharing({ enabled: false, running: true, address: '127.0.0.1:8788', urls: ['https://127.0.0.1:8788'], fingerprint: 'AA' });
+    render(SharingSettings, { api });
+    const sw = (await screen.findByRole('switch', { name: 'Share on the local network' })) as HTMLInputElement;
+    expect(sw.checked).toBe(true);
+    expect(screen.getByTestId('sharing-state').textContent).toBe('Running');
+    expect(screen.getByTestId('sharing-this-run').textContent).toMatch(/Started for this run only/);
+    expect(screen.getByRole('button', { name: 'Apply' })).toBeTruthy();
+    await fireEvent.click(sw);
+    await waitFor(() => expect(screen.getByTestId('sharing-state').textContent).toBe('Off'));
+    expect(api.calls).toEqual(['sharing false 127.0.0.1:8788']);
+    expect(sw.checked).toBe(false);
+    expect(screen.queryByTestId('sharing-this-run')).toBeNull();
+  });
+
   it('shows why the listener is not running', async () => {
     const api = fakeApi();
     api.sharingState = sharing({ enabled: true, running: false, error: 'Port 8788 is in use by another program.' });
@@ -231,6 +247,24 @@ describe('AuditPanel', () => {
     expect(api.calls).toEqual(['audit 100']);
     await fireEvent.click(screen.getByRole('button', { name: 'Refresh' }));
     await waitFor(() => expect(api.calls).toEqual(['audit 100', 'audit 100']));
+  });
+
+  it('says in words whom a grant was for and what happened to an operation', async () => {
+    const api = fakeApi();
+    api.audit = [
+      auditEntry({ id: 4, action: 'permission.grant', collection_name: 'Papers', details: { username: 'bob', user_id: 2, permission: 'read' } }),
+      auditEntry({ id: 3, action: 'permission.revoke', collection_name: 'Papers', details: { api_key: 'backup', permission: 'read' } }),
+      auditEntry({ id: 2, action: 'operation.completed', collection_name: 'Papers', username: null, details: { type: 'index', status: 'completed' } }),
+      auditEntry({ id: 1, action: 'source.added', collection_name: 'Papers', details: { path: '/home/o/papers' } }),
+    ];
+    render(AuditPanel, { api });
+    const rows = await screen.findAllByTestId('audit-row');
+    expect(rows.map((r) => within(r).getAllByRole('cell')[2].textContent)).toEqual([
+      'Shared a collection with bob (read)',
+      'Stopped sharing a collection with the API key “backup”',
+      'Index folder: completed',
+      'Added a folder',
+    ]);
   });
 
   it('shows a refusal', async () => {
