@@ -62,12 +62,12 @@ func TestAccessTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, exp, err := s.Issue(7, "ada", 42)
+	tok, exp, err := s.Issue(7, "ada", 42, "fam-1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	c, err := s.Parse(tok)
-	if err != nil || c.UserID != 7 || c.Username != "ada" || c.Generation != 42 || !c.Expires.Equal(exp.Truncate(time.Second)) {
+	if err != nil || c.UserID != 7 || c.Username != "ada" || c.Generation != 42 || c.Family != "fam-1" || !c.Expires.Equal(exp.Truncate(time.Second)) {
 		t.Fatalf("parse: %+v %v", c, err)
 	}
 	other, _ := NewSigner([]byte(strings.Repeat("k", 32)))

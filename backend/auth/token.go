@@ -30,6 +30,8 @@ type Claims struct {
 	IssuedAt time.Time
 	// Generation is the account's session generation at issue.
 	Generation int64
+	// Family is the sign-in the token belongs to.
+	Family string
 }
 
 // Signer issues and checks access tokens (HS256 JWTs) with one key.
@@ -71,7 +73,9 @@ func LoadOrCreateKey(path string) ([]byte, error) {
 // generation is the account's session generation: a token whose
 // generation is no longer the account's (a new password, a disabled
 // account) is refused by whoever checks it against the account.
-func (s *Signer) Issue(userID int64, username string, generation int64) (string, time.Time, error) {
+// family names the sign-in (the refresh-token family) the token belongs
+// to, so signing out ends it as well.
+func (s *Signer) Issue(userID int64, username string, generation int64, family string) (string, time.Time, error) {
 	now := s.now()
 	exp := now.Add(AccessTTL)
 	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
@@ -81,6 +85,7 @@ func (s *Signer) Issue(userID int64, username string, generation int64) (string,
 		"exp":  exp.Unix(),
 		"iss":  "quarry",
 		"gen":  strconv.FormatInt(generation, 10),
+		"fam":  family,
 	})
 	signed, err := tok.SignedString(s.key)
 	if err != nil {
@@ -112,6 +117,7 @@ func (s *Signer) Parse(token string) (Claims, error) {
 	if iat, _ := mc.GetIssuedAt(); iat != nil {
 		c.IssuedAt = iat.Time
 	}
+	c.Family, _ = mc["fam"].(string)
 	if g, ok := mc["gen"].(string); ok {
 		c.Generation, _ = strconv.ParseInt(g, 10, 64)
 	}

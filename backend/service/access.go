@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/quarry-search/quarry/backend/apperr"
 	"github.com/quarry-search/quarry/backend/store"
@@ -120,6 +121,22 @@ func (s *Service) needAdmin(ctx context.Context) error {
 func (s *Service) CanSee(ctx context.Context, collectionID string) bool {
 	l, err := s.level(ctx, collectionID)
 	return err == nil && l != ""
+}
+
+// colleagueText rewords advice only the owner can follow (importing a
+// model on the owner's machine) for a colleague, who can only wait.
+var ownerAdvice = strings.NewReplacer(
+	"not installed: import it with quarry import-model", "not installed here yet; the owner can install it",
+	": import it from a folder with quarry import-model", " here yet; the owner can install it",
+	", or import it with quarry import-model", "",
+	", or import the model with quarry import-model", "",
+)
+
+func (s *Service) forCaller(ctx context.Context, msg string) string {
+	if msg == "" || s.IsAdmin(ctx) {
+		return msg
+	}
+	return ownerAdvice.Replace(msg)
 }
 
 // IsAdmin reports whether the caller is the desktop owner or a Quarry

@@ -251,3 +251,37 @@ func TestNewPasswordEndsAccessTokens(t *testing.T) {
 		t.Fatalf("a token issued after the reset: %v", err)
 	}
 }
+
+func TestSignOutEndsTheAccessToken(t *testing.T) {
+	svc, _, _, _, _ := sharedSetup(t)
+	ctx := t.Context()
+	s, err := svc.Login(ctx, service.LoginRequest{Username: "bob", Password: "correct horse battery"}, "192.0.2.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := svc.Login(ctx, service.LoginRequest{Username: "bob", Password: "correct horse battery"}, "192.0.2.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	renewed, err := svc.Refresh(ctx, service.RefreshRequest{RefreshToken: s.RefreshToken}, "192.0.2.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Rotation keeps the sign-in: both its access tokens work.
+	for _, tok := range []string{s.AccessToken, renewed.AccessToken} {
+		if _, err := svc.Authenticate(ctx, tok, "192.0.2.9"); err != nil {
+			t.Fatalf("a token of a live sign-in: %v", err)
+		}
+	}
+	if err := svc.Logout(ctx, service.RefreshRequest{RefreshToken: renewed.RefreshToken}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{s.AccessToken, renewed.AccessToken} {
+		_, err = svc.Authenticate(ctx, tok, "192.0.2.9")
+		wantCode(t, err, apperr.Unauthenticated, "")
+	}
+	// Another sign-in of the same user goes on.
+	if _, err := svc.Authenticate(ctx, other.AccessToken, "192.0.2.9"); err != nil {
+		t.Fatalf("signing out one browser ended another: %v", err)
+	}
+}

@@ -212,14 +212,15 @@ func (s *Service) newSession(ctx context.Context, u store.User) (Session, error)
 		return Session{}, s.internal("sign in", err)
 	}
 	rexp := time.Now().Add(auth.RefreshTTL)
-	if _, err := s.store.CreateRefreshToken(ctx, u.ID, auth.Digest(refresh), rexp); err != nil {
+	family, err := s.store.CreateRefreshToken(ctx, u.ID, auth.Digest(refresh), rexp)
+	if err != nil {
 		return Session{}, s.internal("sign in", err)
 	}
-	return s.session(sg, u, refresh, rexp)
+	return s.session(sg, u, refresh, rexp, family)
 }
 
-func (s *Service) session(sg *auth.Signer, u store.User, refresh string, rexp time.Time) (Session, error) {
-	tok, exp, err := sg.Issue(u.ID, u.Username, u.SessionsAfter.UnixMicro())
+func (s *Service) session(sg *auth.Signer, u store.User, refresh string, rexp time.Time, family string) (Session, error) {
+	tok, exp, err := sg.Issue(u.ID, u.Username, u.SessionsAfter.UnixMicro(), family)
 	if err != nil {
 		return Session{}, s.internal("sign in", err)
 	}
@@ -259,7 +260,11 @@ func (s *Service) Refresh(ctx context.Context, req RefreshRequest, address strin
 	if err != nil {
 		return Session{}, errSessionOver
 	}
-	return s.session(sg, u, next, rexp)
+	family, err := s.store.RefreshFamily(ctx, auth.Digest(next))
+	if err != nil {
+		return Session{}, s.internal("refresh", err)
+	}
+	return s.session(sg, u, next, rexp, family)
 }
 
 // Logout revokes the session the refresh token belongs to.
@@ -312,6 +317,15 @@ func (s *Service) Authenticate(ctx context.Context, bearer, address string) (Pri
 	}
 	if err != nil {
 		return Principal{}, s.internal("check sign-in", err)
+	}
+	// Signed out (or the sign-in's refresh token was stolen and reused):
+	// its access tokens end with it.
+	live, err := s.store.SessionLive(ctx, c.Family)
+	if err != nil {
+		return Principal{}, s.internal("check sign-in", err)
+	}
+	if !live {
+		return Principal{}, errSessionOver
 	}
 	return Principal{UserID: u.ID, Username: u.Username, IsAdmin: u.IsAdmin, Address: address}, nil
 }

@@ -84,6 +84,9 @@ type Readiness struct {
 // readiness computed now.
 func (s *Service) collection(c store.Collection) Collection {
 	out := fromStore(c)
+	if c.OwnerID == s.localUser {
+		out.Owner = s.ownerName
+	}
 	r := Readiness{Keyword: "ready", Semantic: "ready", Chunks: c.ChunkCount, EmbeddedChunks: c.VectorCount, VectorsLoaded: 100}
 	name := c.ModelName
 	if m, ok := models.Lookup(c.ModelName); ok && m.DisplayName != "" {
@@ -179,6 +182,8 @@ func (s *Service) ListCollections(ctx context.Context) ([]Collection, error) {
 		} else if l := levels[c.ID]; l != "" {
 			cc := s.collection(c)
 			cc.Permission = l
+			cc.Readiness.Message, cc.Readiness.ModelError = s.forCaller(ctx, cc.Readiness.Message), s.forCaller(ctx, cc.Readiness.ModelError)
+			cc.StatusMessage = s.forCaller(ctx, cc.StatusMessage)
 			out = append(out, cc)
 		}
 	}
@@ -200,6 +205,8 @@ func (s *Service) GetCollection(ctx context.Context, id string) (Collection, err
 	}
 	out := s.collection(c)
 	out.Permission = l
+	out.Readiness.Message, out.Readiness.ModelError = s.forCaller(ctx, out.Readiness.Message), s.forCaller(ctx, out.Readiness.ModelError)
+	out.StatusMessage = s.forCaller(ctx, out.StatusMessage)
 	return out, nil
 }
 

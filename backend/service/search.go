@@ -60,6 +60,9 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResponse
 	}
 	switch {
 	case err == nil:
+		for i, w := range resp.Warnings {
+			resp.Warnings[i] = s.forCaller(ctx, w)
+		}
 		return resp, nil
 	case errors.Is(err, search.ErrInvalid):
 		return SearchResponse{}, apperr.Wrap(err, apperr.InvalidArgument, "%s", trimSentinel(err, search.ErrInvalid))

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os/user"
+	"strings"
 	"sync"
 
 	"github.com/quarry-search/quarry/backend/apperr"
@@ -47,6 +49,8 @@ type Service struct {
 	info      Info
 	localUser int64
 
+	// ownerName is what colleagues see as the desktop owner's name.
+	ownerName string
 	accounts  *accounts
 	sharingMu sync.Mutex
 	sharer    Sharer
@@ -108,7 +112,25 @@ func New(ctx context.Context, info Info, d Deps) (*Service, error) {
 		d.Search = search.New(opts)
 	}
 	return &Service{search: d.Search, watch: d.Watch, store: st, index: d.Index, queue: d.Queue, models: d.Models, settings: settings, settingsPath: d.SettingsPath, bus: d.Bus, logger: logger, info: info, localUser: uid,
-		accounts: newAccounts(d.SharingDir)}, nil
+		accounts: newAccounts(d.SharingDir), ownerName: ownerName(ctx, st, uid)}, nil
+}
+
+// ownerName is the local owner's display name when one was set, else the
+// name of the person logged in to this machine: colleagues read "shared
+// with you by Ada Lovelace", not the built-in account's name.
+func ownerName(ctx context.Context, st *store.Store, uid int64) string {
+	if u, err := st.GetUser(ctx, uid); err == nil && u.DisplayName != "" && u.DisplayName != "Local user" {
+		return u.DisplayName
+	}
+	if u, err := user.Current(); err == nil {
+		if n := strings.TrimSpace(strings.Split(u.Name, ",")[0]); n != "" {
+			return n
+		}
+		if u.Username != "" {
+			return u.Username
+		}
+	}
+	return "the owner"
 }
 
 type actorKey struct{}

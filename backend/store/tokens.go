@@ -292,3 +292,32 @@ func (s *Store) DeleteAPIKey(ctx context.Context, id string, userID int64, actor
 	}
 	return nil
 }
+
+// RefreshFamily returns the family a refresh token belongs to.
+func (s *Store) RefreshFamily(ctx context.Context, hash string) (string, error) {
+	var family string
+	err := s.pool.QueryRow(ctx, `SELECT family::text FROM refresh_tokens WHERE token_hash = $1`, hash).Scan(&family)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", fmt.Errorf("refresh family: %w", ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("refresh family: %w", err)
+	}
+	return family, nil
+}
+
+// SessionLive reports whether a sign-in (a refresh family) still holds a
+// token that is neither revoked nor expired: signing out, or a spent
+// token presented again, ends it.
+func (s *Store) SessionLive(ctx context.Context, family string) (bool, error) {
+	if uuid.Validate(family) != nil {
+		return false, nil
+	}
+	var live bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM refresh_tokens
+		WHERE family = $1 AND revoked_at IS NULL AND expires_at > now())`, family).Scan(&live)
+	if err != nil {
+		return false, fmt.Errorf("check session: %w", err)
+	}
+	return live, nil
+}
