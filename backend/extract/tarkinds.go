@@ -97,7 +97,7 @@ func countTar(r io.Reader) (n int, more bool, err error) {
 		case err != nil:
 			return n, false, err
 		}
-		if h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA {
+		if h.Typeflag == tar.TypeReg {
 			n++
 		}
 		if n >= maxArchiveMembers {
