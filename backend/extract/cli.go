@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -35,17 +36,51 @@ func Run(ctx context.Context, args []string, stdout io.Writer) int {
 		if i > 0 {
 			fmt.Fprintln(stdout)
 		}
-		if !printExtraction(ctx, stdout, path, Options{OCR: *ocr}, *quiet) {
+		if !printFile(ctx, stdout, path, Options{OCR: *ocr}, *quiet) {
 			code = 1
 		}
 	}
 	return code
 }
 
-// printExtraction prints one file's extraction and reports success.
-func printExtraction(ctx context.Context, w io.Writer, path string, opts Options, summary bool) bool {
-	fmt.Fprintf(w, "file:   %s\n", path)
-	doc, err := Extract(ctx, path, opts)
+// printFile prints a file's extraction and, for an archive or e-mail,
+// each member's as the indexer sees it; it reports whether all succeeded.
+func printFile(ctx context.Context, w io.Writer, path string, opts Options, summary bool) bool {
+	ok := printExtraction(ctx, w, path, path, opts, summary)
+	if Container(path) == "" {
+		return ok
+	}
+	tmp, err := os.MkdirTemp("", "quarry-extract-")
+	if err != nil {
+		fmt.Fprintf(w, "failed: cannot unpack: %v\n", err)
+		return false
+	}
+	defer os.RemoveAll(tmp)
+	err = WalkMembers(ctx, path, path, tmp, Limits{}, nil, func(shown string, m Member, local string) error {
+		fmt.Fprintln(w)
+		if m.Reason != "" {
+			fmt.Fprintf(w, "file:   %s\nfailed: %s\n", shown, m.Reason)
+			ok = false
+		} else if !printExtraction(ctx, w, shown, local, opts, summary) {
+			ok = false
+		}
+		if local != "" {
+			os.RemoveAll(filepath.Dir(local))
+		}
+		return nil
+	})
+	if err != nil {
+		fmt.Fprintf(w, "\nfile:   %s\nfailed: %s\n", path, Reason(err))
+		ok = false
+	}
+	return ok
+}
+
+// printExtraction prints one file's extraction (shown under its document
+// path, read from local) and reports success.
+func printExtraction(ctx context.Context, w io.Writer, shown, local string, opts Options, summary bool) bool {
+	fmt.Fprintf(w, "file:   %s\n", shown)
+	doc, err := Extract(ctx, local, opts)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) && e.Format != "" {

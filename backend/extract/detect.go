@@ -75,6 +75,10 @@ func detect(r io.ReaderAt, size int64, head []byte, path string) (format, mime s
 			mime = m.String()
 		}
 	}
+	if format == "text" && strings.HasPrefix(mime, "message/rfc822") {
+		// A saved e-mail without its .eml extension.
+		format = "eml"
+	}
 	return format, mime
 }
 
@@ -280,7 +284,7 @@ func init() {
 		"xps":             readXPS,
 		"iwork":           readIWork,
 		"zip":             readZip,
-		"tar":             readTar,
+		"tar":             readListing,
 		"gzip":            readGzip,
 		"bzip2":           readOtherArchive("bzip2"),
 		"xz":              readOtherArchive("xz"),
@@ -300,8 +304,4 @@ func unsupportedReason(format string) error {
 		return failf(ErrUnsupported, "binary file with no text")
 	}
 	return failf(ErrUnsupported, "format %q is not supported", format)
-}
-
-func readEncryptedOOXML(*extraction) error {
-	return failf(ErrEncrypted, "password-protected Office document (encrypted OOXML package)")
 }

@@ -23,6 +23,11 @@ func readDOCX(x *extraction) error {
 	if err != nil {
 		return err
 	}
+	return x.readDOCXPackage(p)
+}
+
+// readDOCXPackage is readDOCX on an opened package.
+func (x *extraction) readDOCXPackage(p *pkg) error {
 	x.metaPart(p, "docProps/core.xml")
 	levels := docxHeadingStyles(p)
 	main := "word/document.xml"

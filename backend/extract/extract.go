@@ -183,6 +183,9 @@ type Options struct {
 	TesseractPath string
 	// OCRPageTimeout bounds one tesseract run (default 2 minutes).
 	OCRPageTimeout time.Duration
+	// Password opens a password-protected PDF or Office file. It is used
+	// for this one extraction only; callers must not keep it.
+	Password string
 	// Logger receives debug detail; nil discards.
 	Logger *slog.Logger
 }

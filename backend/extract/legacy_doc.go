@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"encoding/binary"
 	"sort"
 	"strings"
@@ -350,6 +351,7 @@ func (x *extraction) readWordStreams(cf *cfbFile) error {
 		return err
 	}
 	if fib.flags&fibEncrypted != 0 {
+		const what = "password-protected Word document"
 		how := "RC4 encryption"
 		switch {
 		case fib.word6:
@@ -362,11 +364,19 @@ func (x *extraction) readWordStreams(cf *cfbFile) error {
 			if fib.flags&fibWhichTbl != 0 {
 				name = "1Table"
 			}
-			if t := cf.streams[name]; len(t) >= 2 && binary.LittleEndian.Uint16(t) >= 2 {
+			t := cf.streams[name]
+			if len(t) >= 2 && binary.LittleEndian.Uint16(t) >= 2 {
 				how = "RC4 CryptoAPI encryption"
 			}
+			if key := rc4StreamKey(t, x.opts.Password); key != nil {
+				return x.readWordStreams(decryptWordStreams(cf, name, key))
+			}
+			return needPassword(what, how, x.opts.Password)
 		}
-		return failf(ErrEncrypted, "password-protected Word document (%s)", how)
+		if x.opts.Password != "" {
+			return failf(ErrEncrypted, "%s (%s, which this reader cannot decrypt)", what, how)
+		}
+		return failf(ErrEncrypted, "%s (%s)", what, how)
 	}
 	x.summaryInfo(cf.streams["SummaryInformation"])
 	table := wd
@@ -411,6 +421,31 @@ func (x *extraction) readWordStreams(cf *cfbFile) error {
 		}
 	}
 	return d.read()
+}
+
+// decryptWordStreams returns the streams of an RC4-encrypted Word 97
+// document decrypted: the WordDocument stream past its FibBase, which
+// stays in the clear (with its encryption flags cleared), and the table
+// stream, whose encryption header decrypts to nothing of use.
+func decryptWordStreams(cf *cfbFile, table string, key biffKey) *cfbFile {
+	const fibBaseSize = 0x44
+	out := &cfbFile{streams: map[string][]byte{}, names: cf.names}
+	for name, b := range cf.streams {
+		out.streams[name] = b
+	}
+	wd := bytes.Clone(cf.streams["WordDocument"])
+	if len(wd) > fibBaseSize {
+		plain := bytes.Clone(wd[:fibBaseSize])
+		rc4Blocks(wd, key, 512)
+		copy(wd, plain)
+		flags := binary.LittleEndian.Uint16(wd[10:]) &^ (fibEncrypted | fibObfuscated)
+		binary.LittleEndian.PutUint16(wd[10:], flags)
+	}
+	out.streams["WordDocument"] = wd
+	t := bytes.Clone(cf.streams[table])
+	rc4Blocks(t, key, 512)
+	out.streams[table] = t
+	return out
 }
 
 // sub returns b[off:off+n] when it lies inside b.

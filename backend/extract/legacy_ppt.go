@@ -1,6 +1,8 @@
 package extract
 
 import (
+	"bytes"
+	"crypto/rc4"
 	"encoding/binary"
 	"strings"
 )
@@ -137,10 +139,18 @@ func readPPT(x *extraction) error {
 	})
 }
 
-// readPPTStreams reads a presentation from its streams.
+const (
+	pptEncrypted = "password-protected PowerPoint presentation"
+	pptCryptoAPI = "RC4 CryptoAPI encryption"
+)
+
+// readPPTStreams reads a presentation from its streams; an encrypted one
+// when Options.Password opens it.
 func (x *extraction) readPPTStreams(cf *cfbFile) error {
-	if cf.names["EncryptedSummary"] {
-		return failf(ErrEncrypted, "password-protected PowerPoint presentation (RC4 CryptoAPI encryption)")
+	password := x.opts.Password
+	encrypted := cf.names["EncryptedSummary"]
+	if encrypted && password == "" {
+		return needPassword(pptEncrypted, pptCryptoAPI, "")
 	}
 	doc := cf.streams["PowerPoint Document"]
 	if doc == nil {
@@ -155,20 +165,73 @@ func (x *extraction) readPPTStreams(cf *cfbFile) error {
 	if cu := cf.streams["Current User"]; len(cu) >= 20 {
 		switch binary.LittleEndian.Uint32(cu[12:]) {
 		case pptCurrentUserEncrypted:
-			return failf(ErrEncrypted, "password-protected PowerPoint presentation")
+			if password == "" {
+				return needPassword(pptEncrypted, "", "")
+			}
+			encrypted = true
+			current = binary.LittleEndian.Uint32(cu[16:])
 		case pptCurrentUserPlain:
 			current = binary.LittleEndian.Uint32(cu[16:])
 		}
 	}
 	if p.persistDirectory(current) {
 		if p.encrypted {
-			return failf(ErrEncrypted, "password-protected PowerPoint presentation (RC4 CryptoAPI encryption)")
+			if password == "" {
+				return needPassword(pptEncrypted, pptCryptoAPI, "")
+			}
+			if err := p.decrypt(password); err != nil {
+				return err
+			}
 		}
 		if ok, err := p.readPersisted(); ok || err != nil {
 			return err
 		}
 	}
+	if encrypted && !p.decrypted {
+		return needPassword(pptEncrypted, pptCryptoAPI, "")
+	}
 	return p.readStreamOrder()
+}
+
+// decrypt decrypts the persist objects of an encrypted presentation
+// ([MS-PPT] 2.3.7): the CryptSession10Container the last edit names holds
+// the RC4 CryptoAPI encryption header; each object is encrypted on its
+// own with the key of its persist id. The edit atoms, the persist
+// directories and the CryptSession10Container stay in the clear.
+func (p *pptReader) decrypt(password string) error {
+	off, ok := p.persist[p.cryptRef]
+	if !ok {
+		return needPassword(pptEncrypted, pptCryptoAPI, "")
+	}
+	r, _, ok := pptRecord(p.doc, int(off))
+	if !ok || r.typ != pptCryptSession10 {
+		return needPassword(pptEncrypted, pptCryptoAPI, "")
+	}
+	key := rc4StreamKey(r.data, password)
+	if key == nil {
+		return needPassword(pptEncrypted, pptCryptoAPI, password)
+	}
+	dec := bytes.Clone(p.doc)
+	for id, off := range p.persist {
+		if uint64(off)+8 > uint64(len(dec)) {
+			continue
+		}
+		switch binary.LittleEndian.Uint16(p.doc[off+2:]) {
+		case pptCryptSession10, pptUserEdit, pptPersistDir:
+			continue
+		}
+		c, err := rc4.NewCipher(key(id))
+		if err != nil {
+			continue
+		}
+		var hdr [8]byte
+		c.XORKeyStream(hdr[:], p.doc[off:off+8])
+		end := min(uint64(off)+8+uint64(binary.LittleEndian.Uint32(hdr[4:])), uint64(len(dec)))
+		copy(dec[off:], hdr[:])
+		c.XORKeyStream(dec[off+8:end], p.doc[off+8:end])
+	}
+	p.doc, p.encrypted, p.decrypted = dec, false, true
+	return nil
 }
 
 type pptReader struct {
@@ -177,6 +240,8 @@ type pptReader struct {
 	persist   map[uint32]uint32
 	docRef    uint32
 	encrypted bool
+	cryptRef  uint32 // persist id of the CryptSession10Container
+	decrypted bool
 	budget    int // records left to visit, against record loops and bombs
 }
 
@@ -196,7 +261,10 @@ func (p *pptReader) persistDirectory(off uint32) bool {
 		d := r.data
 		if first {
 			p.docRef = binary.LittleEndian.Uint32(d[16:])
-			p.encrypted = len(d) >= 32 && binary.LittleEndian.Uint32(d[28:]) != 0
+			if len(d) >= 32 {
+				p.cryptRef = binary.LittleEndian.Uint32(d[28:])
+				p.encrypted = p.cryptRef != 0
+			}
 		}
 		dirOff := binary.LittleEndian.Uint32(d[12:])
 		if pd, _, ok := pptRecord(p.doc, int(dirOff)); ok && pd.typ == pptPersistDir && !seenDir[dirOff] {
@@ -346,13 +414,15 @@ func (p *pptReader) readStreamOrder() error {
 				notesDrawn = append(notesDrawn, texts)
 			}
 		case pptCryptSession10:
-			p.encrypted = true
-			return false
+			if !p.decrypted {
+				p.encrypted = true
+				return false
+			}
 		}
 		return true
 	})
 	if p.encrypted {
-		return failf(ErrEncrypted, "password-protected PowerPoint presentation")
+		return needPassword(pptEncrypted, "", "")
 	}
 	n := max(len(slides), len(drawn))
 	if n == 0 {

@@ -96,8 +96,8 @@ type biffBook struct {
 }
 
 // readBIFF reads a workbook stream. An encrypted one is read when
-// password (the default one, for structure-protected workbooks) opens
-// it; "" means the stream is already decrypted.
+// password (the default one, for structure-protected workbooks) or else
+// Options.Password opens it; "" means the stream is already decrypted.
 func (x *extraction) readBIFF(wb []byte, password string) error {
 	typ, data, pos, ok := biffRecord(wb, 0)
 	if !ok || len(data) < 4 {
@@ -129,8 +129,16 @@ func (x *extraction) readBIFF(wb []byte, password string) error {
 			if password == "" {
 				continue
 			}
-			if key := xlsRC4Key(data, password); key != nil {
-				return x.readBIFF(decryptBIFF(wb, key), "")
+			for _, pw := range []string{password, x.opts.Password} {
+				if pw == "" {
+					continue
+				}
+				if key := xlsRC4Key(data, pw); key != nil {
+					return x.readBIFF(decryptBIFF(wb, key), "")
+				}
+				if arr, ok := xlsXORArray(data, pw); ok {
+					return x.readBIFF(decryptBIFFXOR(wb, arr), "")
+				}
 			}
 			return bk.encrypted(data)
 		case biffCodePage:
@@ -213,7 +221,7 @@ func (bk *biffBook) encrypted(data []byte) error {
 			how = "RC4 CryptoAPI encryption"
 		}
 	}
-	return failf(ErrEncrypted, "password-protected Excel workbook (%s)", how)
+	return needPassword("password-protected Excel workbook", how, bk.x.opts.Password)
 }
 
 // readSST reads the shared string table, whose strings may be split

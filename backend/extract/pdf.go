@@ -2,18 +2,21 @@ package extract
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/ledongthuc/pdf"
 	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 )
 
 // readPDF extracts the text layer page by page (Page = page number).
-// Files the text reader cannot open are first decrypted (empty user
-// password) or repaired by pdfcpu and retried. Without any text layer the
-// file fails with ErrNoText, or is OCRed when enabled.
+// Files the text reader cannot open are first decrypted (with
+// Options.Password, else the empty user password) or repaired by pdfcpu
+// and retried. Without any text layer the file fails with ErrNoText, or
+// is OCRed when enabled.
 func readPDF(x *extraction) error {
 	data, err := x.readAll()
 	if err != nil {
@@ -29,10 +32,19 @@ func (x *extraction) readPDFData(data []byte) error {
 	if err != nil {
 		msg := err.Error()
 		encrypted := strings.Contains(msg, "encrypt") || strings.Contains(msg, "password")
-		fixed, ferr := pdfcpuRewrite(data, encrypted)
+		fixed, ferr := pdfcpuRewrite(data, encrypted, x.opts.Password)
+		wrong := x.opts.Password != "" && errors.Is(ferr, pdfcpu.ErrWrongPassword)
+		if wrong {
+			// A file with an empty user password opens whatever was given.
+			if f, err := pdfcpuRewrite(data, encrypted, ""); err == nil {
+				fixed, ferr, wrong = f, nil, false
+			}
+		}
 		if ferr != nil {
 			fmsg := ferr.Error()
 			switch {
+			case wrong:
+				return wrongPassword("password-protected PDF")
 			case strings.Contains(fmsg, "password") || strings.Contains(fmsg, "encrypt"):
 				return fail(ErrEncrypted, "password-protected PDF: a password is required to open it", ferr)
 			case encrypted:
@@ -128,9 +140,10 @@ func safePage(r *pdf.Reader, i int) (p pdf.Page) {
 	return r.Page(i)
 }
 
-// pdfcpuRewrite decrypts (empty user password) or repairs a PDF into a
-// fresh, unencrypted file.
-func pdfcpuRewrite(data []byte, encrypted bool) (out []byte, err error) {
+// pdfcpuRewrite decrypts (with password, tried as the user and the owner
+// password; "" for an empty user password) or repairs a PDF into a fresh,
+// unencrypted file.
+func pdfcpuRewrite(data []byte, encrypted bool, password string) (out []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			out, err = nil, fmt.Errorf("pdfcpu: %v", p)
@@ -138,8 +151,12 @@ func pdfcpuRewrite(data []byte, encrypted bool) (out []byte, err error) {
 	}()
 	conf := model.NewDefaultConfiguration()
 	conf.ValidationMode = model.ValidationRelaxed
+	conf.UserPW, conf.OwnerPW = password, password
 	var buf bytes.Buffer
 	if encrypted {
+		if fixed, ok := pdfIndirectEncrypt(data); ok {
+			data = fixed
+		}
 		err = api.Decrypt(bytes.NewReader(data), &buf, conf)
 	} else {
 		err = api.Optimize(bytes.NewReader(data), &buf, conf)

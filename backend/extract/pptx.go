@@ -13,6 +13,11 @@ func readPPTX(x *extraction) error {
 	if err != nil {
 		return err
 	}
+	return x.readPPTXPackage(p)
+}
+
+// readPPTXPackage is readPPTX on an opened package.
+func (x *extraction) readPPTXPackage(p *pkg) error {
 	x.metaPart(p, "docProps/core.xml")
 	slides := pptxSlideOrder(p)
 	x.doc.Meta.Pages = len(slides)

@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"errors"
@@ -9,15 +8,8 @@ import (
 	"io"
 )
 
-// Archive formats Quarry recognises but does not open yet: each says what
-// it is, and how much it holds where that is cheap to learn.
-
-// maxArchiveScan bounds the bytes unpacked to count a compressed tar's
-// members (a decompression bomb is not unpacked to the end).
-const maxArchiveScan = 64 << 20
-
-// maxArchiveMembers bounds the members counted.
-const maxArchiveMembers = 100_000
+// Archive formats: tar and gzip are containers (container.go); the others
+// say what they are.
 
 // sniffArchive recognises tar, gzip, bzip2, xz, 7z and RAR by content.
 func sniffArchive(head []byte) string {
@@ -38,71 +30,10 @@ func sniffArchive(head []byte) string {
 	return ""
 }
 
-func readTar(x *extraction) error {
-	n, more, err := countTar(io.NewSectionReader(x.f, 0, x.size))
-	if err != nil {
-		return &Error{Kind: ErrCorrupt, Format: "tar", Reason: fmt.Sprintf("corrupt tar archive: %s", tarProblem(err)), Err: err}
-	}
-	return failf(ErrUnsupported, "tar archives are not indexed yet (%s inside); unpack it into the folder", members(n, more))
-}
-
-func readGzip(x *extraction) error {
-	zr, err := gzip.NewReader(io.NewSectionReader(x.f, 0, x.size))
-	if err != nil {
-		return &Error{Kind: ErrCorrupt, Format: "gzip", Reason: fmt.Sprintf("corrupt gzip file: %v", err), Err: err}
-	}
-	defer zr.Close()
-	inner := io.LimitReader(zr, maxArchiveScan)
-	var block [512]byte
-	k := 0
-	for k < len(block) {
-		m, err := inner.Read(block[k:])
-		k += m
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return &Error{Kind: ErrCorrupt, Format: "gzip", Reason: fmt.Sprintf("corrupt gzip file: %s", tarProblem(err)), Err: err}
-		}
-	}
-	if sniffArchive(block[:k]) != "tar" {
-		return failf(ErrUnsupported, "gzip-compressed files are not indexed yet; uncompress it into the folder")
-	}
-	n, more, err := countTar(io.MultiReader(bytes.NewReader(block[:k]), inner))
-	if err != nil {
-		return &Error{Kind: ErrCorrupt, Format: "tgz", Reason: fmt.Sprintf("corrupt .tar.gz archive: %s", tarProblem(err)), Err: err}
-	}
-	return failf(ErrUnsupported, "compressed tar archives (.tar.gz) are not indexed yet (%s inside); unpack it into the folder", members(n, more))
-}
-
 func readOtherArchive(format string) readerFunc {
 	names := map[string]string{"bzip2": "bzip2-compressed files", "xz": "xz-compressed files", "7z": "7-Zip archives", "rar": "RAR archives"}
 	return func(*extraction) error {
 		return failf(ErrUnsupported, "not supported: %s; unpack it into the folder", names[format])
-	}
-}
-
-// countTar counts regular files; more is set when it stopped counting
-// (too many members, or the unpacking cap was reached).
-func countTar(r io.Reader) (n int, more bool, err error) {
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		switch {
-		case errors.Is(err, io.EOF):
-			return n, false, nil
-		case errors.Is(err, io.ErrUnexpectedEOF) && n > 0:
-			// The unpacking cap (or a truncated tail) ended the count.
-			return n, true, nil
-		case err != nil:
-			return n, false, err
-		}
-		if h.Typeflag == tar.TypeReg {
-			n++
-		}
-		if n >= maxArchiveMembers {
-			return n, true, nil
-		}
 	}
 }
 
@@ -113,10 +44,13 @@ func tarProblem(err error) string {
 	return err.Error()
 }
 
-func members(n int, more bool) string {
-	s := fmt.Sprintf("%d %s", n, plural(n, "file", "files"))
-	if more {
-		s = "at least " + s
+// readGzip reads a compressed tar as the list of what it holds and a lone
+// gzip-compressed file as a container of one.
+func readGzip(x *extraction) error {
+	zr, err := gzip.NewReader(io.NewSectionReader(x.f, 0, x.size))
+	if err != nil {
+		return &Error{Kind: ErrCorrupt, Format: "gzip", Reason: fmt.Sprintf("corrupt gzip file: %v", err), Err: err}
 	}
-	return s
+	zr.Close()
+	return readListing(x)
 }

@@ -15,6 +15,11 @@ func readXLSX(x *extraction) error {
 	if err != nil {
 		return err
 	}
+	return x.readXLSXPackage(p)
+}
+
+// readXLSXPackage is readXLSX on an opened package.
+func (x *extraction) readXLSXPackage(p *pkg) error {
 	x.metaPart(p, "docProps/core.xml")
 	shared, err := xlsxSharedStrings(p, x.opts.MaxSheetCells)
 	if err != nil {

@@ -154,21 +154,7 @@ func readZip(x *extraction) error {
 	if isDoc {
 		return &Error{Kind: ErrCorrupt, Format: strings.TrimPrefix(ext, "."), Reason: fmt.Sprintf("corrupt %s: the zip package has no %s (%d members)", ext, main, len(zr.File))}
 	}
-	var files, encrypted int
-	for _, f := range zr.File {
-		if strings.HasSuffix(f.Name, "/") {
-			continue
-		}
-		files++
-		if f.Flags&0x1 != 0 {
-			encrypted++
-		}
-	}
-	reason := fmt.Sprintf("zip archives are not indexed yet (%d %s inside", files, plural(files, "file", "files"))
-	if encrypted > 0 {
-		reason += fmt.Sprintf(", %d password-protected", encrypted)
-	}
-	return failf(ErrUnsupported, "%s)", reason)
+	return readListing(x)
 }
 
 func plural(n int, one, many string) string {

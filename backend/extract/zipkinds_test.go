@@ -251,8 +251,6 @@ func TestZipReasons(t *testing.T) {
 		kind error
 		why  string
 	}{
-		{"archives/tika__test-documents.zip", ErrUnsupported, "zip archives are not indexed yet (9 files inside)"},
-		{"archives/perl-archive-zip__crypt.zip", ErrUnsupported, "1 password-protected"},
 		{"iwork/tika__testPages2013.pages", ErrUnsupported, "Apple Pages documents are not supported"},
 		{"iwork/tika__testPagesHeadersFootersRomanLower.pages", ErrUnsupported, "Apple Pages documents are not supported"},
 		{"iwork/tika__tableHeaders.numbers", ErrUnsupported, "Apple Numbers documents are not supported"},
@@ -301,7 +299,6 @@ func TestZipReasonsSynthetic(t *testing.T) {
 		{"truncated zip", writeTemp(t, "cut.zip", truncated), ErrCorrupt, "corrupt zip archive: the archive is truncated", "zip"},
 		{"xlsx without workbook", buildZip(t, "empty.xlsx", map[string][]byte{"hello.txt": []byte("hi")}), ErrCorrupt, "corrupt .xlsx: the zip package has no xl/workbook.xml", "xlsx"},
 		{"odt without content", buildZip(t, "x.odt", map[string][]byte{"meta.xml": []byte("<x/>")}), ErrCorrupt, "corrupt .odt", "odt"},
-		{"plain zip", buildZip(t, "a.zip", map[string][]byte{"dir/": nil, "a.txt": []byte("a"), "b.txt": []byte("b")}), ErrUnsupported, "zip archives are not indexed yet (2 files inside)", "zip"},
 		{"numbers without preview", buildZip(t, "n.numbers", map[string][]byte{"Index/Document.iwa": {0, 1}, "Metadata/Properties.plist": nil}), ErrUnsupported, "Apple Numbers documents are not supported", "iwork"},
 		{"keynote by content", buildZip(t, "slides.zip", map[string][]byte{"index.apxl": []byte("<key:presentation/>")}), ErrUnsupported, "Apple Keynote documents are not supported", "iwork"},
 		{"pages with broken preview", buildZip(t, "b.pages", map[string][]byte{"index.xml": []byte("<sl:document/>"), "QuickLook/Preview.pdf": []byte("%PDF-1.4 not really")}), ErrCorrupt, "Apple Pages document, read from its preview PDF", "iwork"},
@@ -343,10 +340,19 @@ func TestRunCLI(t *testing.T) {
 		}
 	}
 	out.Reset()
-	if code := Run(t.Context(), []string{"-summary", mixed(t, "archives/tika__test-documents.zip")}, &out); code != 1 {
-		t.Errorf("failing file: exit %d", code)
+	if code := Run(t.Context(), []string{"-summary", mixed(t, "archives/perl-archive-zip__crypt.zip")}, &out); code != 1 {
+		t.Errorf("failing member: exit %d", code)
 	}
-	if !strings.Contains(out.String(), "failed: unsupported format: zip archives are not indexed yet") || !strings.Contains(out.String(), "format: zip") {
+	for _, w := range []string{"format: zip", "crypt.zip › decrypt.txt\nfailed: password-protected file inside a zip archive"} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("output lacks %q:\n%s", w, out.String())
+		}
+	}
+	out.Reset()
+	if code := Run(t.Context(), []string{"-summary", mixed(t, "archives/tika__test-nested-tarball.tar")}, &out); code != 0 {
+		t.Errorf("nested archive: exit %d:\n%s", code, out.String())
+	}
+	if !strings.Contains(out.String(), "tika__test-nested-tarball.tar › folderContainingTgz/inner/nested.tgz › folderWithinTgz/testTXT.txt\nformat: text") {
 		t.Errorf("output:\n%s", out.String())
 	}
 	if code := Run(t.Context(), nil, &out); code != 2 {

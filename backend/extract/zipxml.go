@@ -28,11 +28,15 @@ func (x *extraction) openZip() (*pkg, error) {
 	if err != nil {
 		return nil, fail(ErrCorrupt, "not a valid zip package: "+err.Error(), err)
 	}
+	return newPkg(zr), nil
+}
+
+func newPkg(zr *zip.Reader) *pkg {
 	p := &pkg{zr: zr, files: make(map[string]*zip.File, len(zr.File))}
 	for _, f := range zr.File {
 		p.files[strings.TrimPrefix(f.Name, "/")] = f
 	}
-	return p, nil
+	return p
 }
 
 func (p *pkg) has(name string) bool { _, ok := p.files[name]; return ok }

@@ -1,0 +1,168 @@
+package extract
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/mail"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/richardlehane/mscfb"
+)
+
+// E-mail attachments are members: "message.eml › report.pdf"; in a
+// mailbox, "box.mbox › message 3/report.pdf". An attached message is a
+// member too ("Re: plans.eml"), whose own attachments nest under it.
+
+func (u *unpacker) mail(f *os.File, isMbox bool) error {
+	raw, err := io.ReadAll(io.LimitReader(f, u.lim.MaxMember+1))
+	if err != nil {
+		return fmt.Errorf("unpack: %w", err)
+	}
+	if !isMbox {
+		return u.message(raw, "")
+	}
+	for i, m := range splitMbox(raw) {
+		if err := u.message(m, fmt.Sprintf("message %d/", i+1)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// message passes on the attachments of one message, their names prefixed.
+func (u *unpacker) message(raw []byte, prefix string) error {
+	msg, err := mail.ReadMessage(bufio.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		if prefix != "" {
+			return nil // one broken message does not spoil the mailbox
+		}
+		return fail(ErrCorrupt, "malformed e-mail message: "+err.Error(), err)
+	}
+	return u.part(msg.Header, msg.Body, prefix, 0)
+}
+
+func (u *unpacker) part(h mail.Header, r io.Reader, prefix string, depth int) error {
+	if depth > 20 {
+		return nil
+	}
+	ctype := h.Get("Content-Type")
+	if ctype == "" {
+		ctype = "text/plain"
+	}
+	mt, params, err := mime.ParseMediaType(ctype)
+	if err != nil {
+		mt, params = "text/plain", map[string]string{}
+	}
+	if strings.HasPrefix(mt, "multipart/") {
+		mr := multipart.NewReader(r, params["boundary"])
+		for {
+			p, err := mr.NextRawPart()
+			if err != nil {
+				return nil
+			}
+			if err := u.part(mail.Header(p.Header), p, prefix, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	disp, dparams, _ := mime.ParseMediaType(h.Get("Content-Disposition"))
+	name := decodeHeader(dparams["filename"])
+	if name == "" {
+		name = decodeHeader(params["name"])
+	}
+	attached := mt == "message/rfc822" || disp == "attachment" || (name != "" && !strings.HasPrefix(mt, "text/"))
+	if !attached {
+		return nil
+	}
+	data, err := io.ReadAll(io.LimitReader(decodeTransfer(h.Get("Content-Transfer-Encoding"), r), u.lim.MaxMember+1))
+	if err != nil && len(data) == 0 {
+		return nil
+	}
+	if name == "" && mt == "message/rfc822" {
+		name = "message"
+		if m, err := mail.ReadMessage(bytes.NewReader(data)); err == nil {
+			if s := decodeHeader(m.Header.Get("Subject")); s != "" {
+				name = s
+			}
+		}
+		name = strings.ReplaceAll(name, "/", "-") + ".eml"
+	}
+	if name == "" {
+		if exts, _ := mime.ExtensionsByType(mt); len(exts) > 0 {
+			name = "attachment" + exts[0]
+		} else {
+			name = "attachment"
+		}
+	}
+	m := Member{Name: u.name(prefix + strings.ReplaceAll(name, "/", "-")), Size: int64(len(data))}
+	return u.member(m, bytes.NewReader(data), nil)
+}
+
+// msg passes on the attachments of an Outlook message stored as files
+// (attached Outlook messages are named in its text, not unpacked).
+func (u *unpacker) msg(f *os.File) error {
+	doc, err := mscfb.New(f)
+	if err != nil {
+		return fail(ErrCorrupt, "malformed Outlook message: "+err.Error(), err)
+	}
+	type attachment struct {
+		long, short, display string
+		data                 []byte
+		tooLarge             bool
+	}
+	atts := map[string]*attachment{}
+	for e, err := doc.Next(); err == nil; e, err = doc.Next() {
+		if len(e.Path) != 1 || !strings.HasPrefix(e.Path[0], "__attach_version1.0_") || !strings.HasPrefix(e.Name, "__substg1.0_") || len(e.Name) < 20 {
+			continue
+		}
+		a := atts[e.Path[0]]
+		if a == nil {
+			a = &attachment{}
+			atts[e.Path[0]] = a
+		}
+		tag, typ := e.Name[12:16], e.Name[16:20]
+		b, rerr := io.ReadAll(io.LimitReader(e, u.lim.MaxMember+1))
+		if rerr != nil {
+			continue
+		}
+		str := func() string {
+			if typ == "001F" {
+				return strings.TrimRight(utf16le(b), "\x00")
+			}
+			s, _ := decodeText(b, "windows-1252")
+			return strings.TrimRight(s, "\x00")
+		}
+		switch {
+		case tag == "3701" && typ == "0102":
+			a.data, a.tooLarge = b, int64(len(b)) > u.lim.MaxMember
+		case tag == "3707" && (typ == "001F" || typ == "001E"):
+			a.long = str()
+		case tag == "3704" && (typ == "001F" || typ == "001E"):
+			a.short = str()
+		case tag == "3001" && (typ == "001F" || typ == "001E"):
+			a.display = str()
+		}
+	}
+	keys := make([]string, 0, len(atts))
+	for k, a := range atts {
+		if a.data != nil {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		a := atts[k]
+		name := firstNonEmpty(a.long, a.short, a.display, "attachment")
+		m := Member{Name: u.name(strings.ReplaceAll(name, "/", "-")), Size: int64(len(a.data))}
+		if err := u.member(m, bytes.NewReader(a.data), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
