@@ -250,6 +250,7 @@ func (h *Handler) documentFile(w http.ResponseWriter, r *http.Request) {
 		h.reply(w, 0, nil, err)
 		return
 	}
+	defer f.Close()
 	file, err := os.Open(f.Path)
 	if err != nil {
 		writeError(w, apperr.Wrap(err, apperr.PathUnreadable, "%s cannot be read.", f.Name))

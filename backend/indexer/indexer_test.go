@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/quarry-search/quarry/backend/events"
+	"github.com/quarry-search/quarry/backend/extract"
 	"github.com/quarry-search/quarry/backend/indexer"
 	"github.com/quarry-search/quarry/backend/service"
 	"github.com/quarry-search/quarry/backend/store"
@@ -403,13 +404,22 @@ func TestMixedDatasetCompletes(t *testing.T) {
 			t.Errorf("%s left %s", d.Path, d.Status)
 		}
 	}
+	// Files inside archives and e-mails are documents too: the operation
+	// handles every file on disk and every member.
 	handled := int(op.Progress["files_done"].(float64) + op.Progress["files_failed"].(float64))
-	if handled != files {
-		t.Errorf("operation handled %d of %d files", handled, files)
+	total := int(op.Progress["files_total"].(float64))
+	if handled != total || total <= files {
+		t.Errorf("operation handled %d of %d files and members (%d files on disk)", handled, total, files)
 	}
-	if paths > files {
-		t.Errorf("%d paths recorded for %d files", paths, files)
+	members := 0
+	for _, d := range docs {
+		if extract.IsMember(d.Path) {
+			members++
+		}
 	}
-	t.Logf("%d files: %d documents (%d paths); failure reasons: %v", files, len(docs), paths, reasons)
+	if members == 0 || paths > total {
+		t.Errorf("%d members, %d paths recorded for %d files and members", members, paths, total)
+	}
+	t.Logf("%d files, %d with members: %d documents (%d paths, %d members); failure reasons: %v", files, total, len(docs), paths, members, reasons)
 	r.consistent(t, c.ID)
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/quarry-search/quarry/backend/events"
+	"github.com/quarry-search/quarry/backend/extract"
 	"github.com/quarry-search/quarry/backend/modelpool"
 	"github.com/quarry-search/quarry/backend/scan"
 	"github.com/quarry-search/quarry/backend/store"
@@ -48,6 +49,11 @@ type Config struct {
 	OCR bool
 	// ScanOptions limit what is picked up from folders.
 	ScanOptions ScanOptions
+	// UnpackDir is where members of archives and e-mails are unpacked
+	// while they are indexed (default: the system's temporary folder);
+	// Unpack bounds that unpacking.
+	UnpackDir string
+	Unpack    extract.Limits
 	// OnDeleted is told when a delete operation has purged a collection
 	// (search drops its keyword index).
 	OnDeleted func(collectionID string)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,7 +20,8 @@ import (
 	"github.com/quarry-search/quarry/backend/tokenizer"
 )
 
-// foundFile is a file met while walking a source.
+// foundFile is a file met while walking a source, or a file inside an
+// archive or e-mail found there.
 type foundFile struct {
 	Path     string
 	Size     int64
@@ -27,6 +30,30 @@ type foundFile struct {
 	Hash     string
 	// Err is set when the file was found but cannot be read.
 	Err error
+	// Local, for a member of a container, is the temporary file it was
+	// unpacked to; release lets go of it once the member is handled.
+	Local   string
+	release func()
+	// Reason, when set, is why the file is recorded as failed without
+	// being read (a member an unpacking limit left out, a container one
+	// stopped).
+	Reason string
+}
+
+// file is where the content is read from.
+func (f *foundFile) file() string {
+	if f.Local != "" {
+		return f.Local
+	}
+	return f.Path
+}
+
+// done lets go of a member's temporary file.
+func (f *foundFile) done() {
+	if f.release != nil {
+		f.release()
+		f.release = nil
+	}
 }
 
 // hash fills in the sha256 of the file's content; unchanged files are
@@ -36,7 +63,14 @@ func (f *foundFile) hash() error {
 	if f.Hash != "" {
 		return nil
 	}
-	h, err := scan.Hash(f.Path)
+	if f.Reason != "" && f.Local == "" {
+		// Nothing was read: the path stands in for the content, so the
+		// failure is recorded per path.
+		sum := sha256.Sum256([]byte("unread\x00" + f.Path + "\x00" + f.Reason))
+		f.Hash = hex.EncodeToString(sum[:])
+		return nil
+	}
+	h, err := scan.Hash(f.file())
 	if err != nil {
 		return err
 	}
@@ -122,7 +156,7 @@ func extractAndChunk(ctx context.Context, f foundFile, ch *chunk.Chunker, ocr bo
 			out, err = extracted{}, fmt.Errorf("internal error while reading this file: %v", r)
 		}
 	}()
-	doc, err := extract.Extract(ctx, f.Path, extract.Options{OCR: ocr})
+	doc, err := extract.Extract(ctx, f.file(), extract.Options{OCR: ocr})
 	if err != nil {
 		if ctx.Err() != nil {
 			return extracted{}, ctx.Err()

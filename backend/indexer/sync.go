@@ -18,6 +18,7 @@ import (
 
 	"github.com/quarry-search/quarry/backend/chunk"
 	"github.com/quarry-search/quarry/backend/embedder"
+	"github.com/quarry-search/quarry/backend/extract"
 	"github.com/quarry-search/quarry/backend/modelpool"
 	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/qdrant"
@@ -66,6 +67,11 @@ type run struct {
 	// orphans lost their last path in this run; their vectors go once
 	// the collection's vectors are loaded.
 	orphans []string
+
+	// unpackDir holds the members of archives and e-mails being indexed.
+	unpackOnce sync.Once
+	unpackDir  string
+	unpackErr  error
 }
 
 // newRun opens the collection's model if it can be used now, and
@@ -165,6 +171,32 @@ type sourceRun struct {
 	// the source (a watch's report); files under them that were not seen
 	// are gone.
 	paths []string
+	// members lists the known paths inside each container file.
+	members map[string][]string
+}
+
+// seeMembers marks the known members of the container at p (a file, or a
+// member that is itself a container) as seen: the container is unchanged.
+// It returns how many there are.
+func (s *sourceRun) seeMembers(p string) int64 {
+	if s.members == nil {
+		s.members = map[string][]string{}
+		for k := range s.known {
+			if extract.IsMember(k) {
+				file, _ := extract.SplitMember(k)
+				s.members[file] = append(s.members[file], k)
+			}
+		}
+	}
+	file, _ := extract.SplitMember(p)
+	var n int64
+	for _, k := range s.members[file] {
+		if strings.HasPrefix(k, p+extract.MemberSep) && !s.seen[k] {
+			s.seen[k] = true
+			n++
+		}
+	}
+	return n
 }
 
 // within reports whether p is one of the run's paths or inside one.
@@ -180,9 +212,10 @@ func (s *sourceRun) within(p string) bool {
 	return false
 }
 
-// under reports whether path p is dir or inside it.
+// under reports whether path p is dir or inside it (a folder, or an
+// archive or e-mail that holds files).
 func under(p, dir string) bool {
-	return p == dir || strings.HasPrefix(p, dir+string(filepath.Separator))
+	return p == dir || strings.HasPrefix(p, dir+string(filepath.Separator)) || strings.HasPrefix(p, dir+extract.MemberSep)
 }
 
 // found is a file with the source it was found in.
@@ -208,6 +241,11 @@ type prepared struct {
 // the vector index fail the operation.
 func (r *run) sync(ctx context.Context, srcs []store.Source, cfg store.OpConfig) error {
 	r.c.setPhase("indexing")
+	defer func() {
+		if r.unpackDir != "" {
+			os.RemoveAll(r.unpackDir)
+		}
+	}()
 	g, gctx := errgroup.WithContext(ctx)
 	files := make(chan found, 64)
 	toEmbed := make(chan *docWork, 8)
@@ -432,8 +470,15 @@ func (r *run) discover(ctx context.Context, s *sourceRun, out chan<- found) erro
 		}
 		k, known := s.known[f.Path]
 		if known && unchanged(k, f) {
-			r.c.filesSkipped.Add(1)
+			n := 1 + s.seeMembers(f.Path)
+			r.c.filesTotal.Add(n - 1)
+			r.c.filesSkipped.Add(n)
 			return nil
+		}
+		if extract.Container(f.Path) != "" {
+			if err := r.unpack(ctx, s, &f, out); err != nil {
+				return err
+			}
 		}
 		select {
 		case out <- found{foundFile: f, sourceID: s.src.ID, fresh: !known}:
@@ -447,6 +492,110 @@ func (r *run) discover(ctx context.Context, s *sourceRun, out chan<- found) erro
 	}
 	_, err := walkPaths(ctx, s.src.Path, s.paths, r.m.cfg.ScanOptions, visit)
 	return err
+}
+
+// unpack sends the files inside an archive or e-mail on as documents of
+// their own, unpacked to temporary files that go once each is handled.
+// Members that have not changed are not written. A limit that stopped
+// the unpacking is the container's reason to fail.
+func (r *run) unpack(ctx context.Context, s *sourceRun, c *foundFile, out chan<- found) error {
+	root, err := r.unpackRoot()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp(root, "c-")
+	if err != nil {
+		return fmt.Errorf("unpack %s: %w", c.Path, err)
+	}
+	// The walk holds the folder until it is done; each member sent on
+	// holds it until handled.
+	var holds atomic.Int64
+	holds.Store(1)
+	release := func() {
+		if holds.Add(-1) == 0 {
+			os.RemoveAll(dir)
+		}
+	}
+	defer release()
+	modified := func(m extract.Member) time.Time {
+		if m.Modified.IsZero() {
+			return c.Modified
+		}
+		return m.Modified
+	}
+	skip := func(p string, m extract.Member) bool {
+		k, known := s.known[p]
+		if !known || !unchanged(k, foundFile{Size: m.Size, Modified: modified(m)}) {
+			return false
+		}
+		s.seen[p] = true
+		n := 1 + s.seeMembers(p)
+		r.c.filesTotal.Add(n)
+		r.c.filesSkipped.Add(n)
+		return true
+	}
+	err = extract.WalkMembers(ctx, c.Path, c.Path, dir, r.m.cfg.Unpack, skip, func(p string, m extract.Member, local string) error {
+		if _, known := s.known[p]; known && local == "" && m.Reason == "" {
+			return nil // unchanged, skipped
+		}
+		s.seen[p] = true
+		r.c.filesTotal.Add(1)
+		f := foundFile{Path: p, Size: m.Size, Modified: modified(m), Local: local, Reason: m.Reason}
+		if local != "" {
+			holds.Add(1)
+			f.release = func() {
+				// Only the member's own file: a nested archive's members
+				// lie in its folder and may not have been handled yet.
+				os.Remove(local)
+				os.Remove(filepath.Dir(local))
+				release()
+			}
+		}
+		select {
+		case out <- found{foundFile: f, sourceID: s.src.ID, fresh: !knownPath(s, p)}:
+			return nil
+		case <-ctx.Done():
+			f.done()
+			return ctx.Err()
+		}
+	})
+	var e *extract.Error
+	switch {
+	case err == nil:
+	case errors.As(err, &e):
+		c.Reason = extract.Reason(err)
+	default:
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		r.log.Warn("archive cannot be unpacked", "path", c.Path, "err", err)
+		c.Reason = "cannot be unpacked: " + err.Error()
+	}
+	return nil
+}
+
+func knownPath(s *sourceRun, p string) bool {
+	_, ok := s.known[p]
+	return ok
+}
+
+// unpackRoot is the folder this run unpacks archives into, made on first
+// use and removed when the run ends.
+func (r *run) unpackRoot() (string, error) {
+	r.unpackOnce.Do(func() {
+		base := r.m.cfg.UnpackDir
+		if base == "" {
+			base = os.TempDir()
+		}
+		if r.unpackErr = os.MkdirAll(base, 0o700); r.unpackErr != nil {
+			return
+		}
+		r.unpackDir, r.unpackErr = os.MkdirTemp(base, "run-")
+	})
+	if r.unpackErr != nil {
+		return "", fmt.Errorf("folder to unpack archives into: %w", r.unpackErr)
+	}
+	return r.unpackDir, nil
 }
 
 func isDir(p string) bool {
@@ -509,6 +658,7 @@ const (
 func (r *run) route(ctx context.Context, f found, fresh chan<- found, inflight *sync.Map, out chan<- prepared) error {
 	r.c.setCurrent(f.Path)
 	if err := f.hash(); err != nil {
+		f.done()
 		r.c.filesFailed.Add(1)
 		r.log.Warn("file cannot be read", "path", f.Path, "err", err)
 		return nil
@@ -576,9 +726,14 @@ func (r *run) attachNew(ctx context.Context, batch []found, out chan<- attached)
 // documents': from then on keyword search finds it. A file whose content
 // the collection already holds only gained a path.
 func (r *run) process(ctx context.Context, a attached, inflight *sync.Map, out chan<- prepared) error {
+	defer a.f.done()
 	if _, dup := inflight.LoadOrStore(a.att.DocumentID, true); dup || !a.att.Process {
 		r.c.filesDone.Add(1)
 		return nil
+	}
+	if a.f.Reason != "" {
+		r.c.filesFailed.Add(1)
+		return r.m.cfg.Store.FailDocument(ctx, a.att.DocumentID, a.f.Reason)
 	}
 	res, err := extractAndChunk(ctx, a.f.foundFile, r.chunker, r.m.cfg.OCR)
 	if err != nil {

@@ -148,9 +148,17 @@ func Start(ctx context.Context, opts Options) (_ *Quarry, err error) {
 	q.embedders.OnDownload = throttled(250*time.Millisecond, func(p models.Progress) {
 		q.bus.Publish(events.Event{Topic: events.ModelDownload, Data: p})
 	})
+	// Archives and e-mails are unpacked here while their members are
+	// indexed; what a crash left behind goes now.
+	unpackDir := filepath.Join(opts.Locations.Cache, "unpack")
+	for _, dir := range []string{unpackDir, filepath.Join(opts.Locations.Cache, "opened")} {
+		if err := os.RemoveAll(dir); err != nil {
+			q.logger.Warn("clear a folder of unpacked files", "path", dir, "err", err)
+		}
+	}
 	q.indexer = indexer.New(indexer.Config{
 		Store: q.store, Index: q.index, Bus: q.bus, Embedders: q.embedders,
-		Logger: q.logger.With("component", "indexer"), OCR: opts.OCR,
+		Logger: q.logger.With("component", "indexer"), OCR: opts.OCR, UnpackDir: unpackDir,
 		OnDeleted: func(id string) {
 			if q.svc != nil {
 				q.svc.ForgetSearchIndex(id)

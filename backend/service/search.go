@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/quarry-search/quarry/backend/apperr"
+	"github.com/quarry-search/quarry/backend/extract"
 	"github.com/quarry-search/quarry/backend/launch"
 	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/search"
@@ -141,7 +142,18 @@ func (s *Service) OpenDocument(ctx context.Context, req OpenDocumentRequest) (Op
 	if err != nil {
 		return OpenDocumentResult{}, s.internal("open document", err)
 	}
-	used, err := launch.Open(ctx, path, req.Page, mime)
+	target := path
+	if extract.IsMember(path) {
+		// A file inside an archive or e-mail opens as a copy; copies
+		// stay while an application may have them open and go on the
+		// next start.
+		local, _, err := s.unpackMember(ctx, path)
+		if err != nil {
+			return OpenDocumentResult{}, err
+		}
+		target = local
+	}
+	used, err := launch.Open(ctx, target, req.Page, mime)
 	if errors.Is(err, launch.ErrNotFound) {
 		return OpenDocumentResult{}, apperr.Wrap(err, apperr.PathNotFound, "%s is no longer there.", path)
 	}

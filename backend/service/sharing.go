@@ -18,7 +18,9 @@ import (
 	"github.com/quarry-search/quarry/backend/atomicfile"
 	"github.com/quarry-search/quarry/backend/auth"
 	"github.com/quarry-search/quarry/backend/events"
+	"github.com/quarry-search/quarry/backend/extract"
 	"github.com/quarry-search/quarry/backend/lan"
+	"github.com/quarry-search/quarry/backend/locations"
 	"github.com/quarry-search/quarry/backend/store"
 )
 
@@ -306,17 +308,28 @@ func (s *Service) AuditLog(ctx context.Context, limit int) ([]AuditEntry, error)
 	return out, nil
 }
 
-// DocumentFile is an indexed file to hand out.
+// DocumentFile is an indexed file to hand out. For a file inside an
+// archive or e-mail, Path is a temporary copy that Close removes.
 type DocumentFile struct {
 	Path     string
 	Name     string
 	MimeType string
 	Size     int64
+	cleanup  func()
+}
+
+// Close lets go of a temporary copy; it is safe to call on any file.
+func (f DocumentFile) Close() {
+	if f.cleanup != nil {
+		f.cleanup()
+	}
 }
 
 // DocumentFile returns the original of a document the caller may read.
 // Only a regular file still inside one of its collection's folders is
-// handed out: a link put in its place later is refused.
+// handed out: a link put in its place later is refused. A file inside an
+// archive or e-mail is unpacked from it to a temporary copy; the caller
+// must Close the result.
 func (s *Service) DocumentFile(ctx context.Context, id string) (DocumentFile, error) {
 	notFound := apperr.New(apperr.NotFound, "That document does not exist.")
 	if uuid.Validate(id) != nil {
@@ -338,20 +351,67 @@ func (s *Service) DocumentFile(ctx context.Context, id string) (DocumentFile, er
 	if err != nil {
 		return DocumentFile{}, s.storeError("download document", err, "document")
 	}
+	file, _ := extract.SplitMember(path)
 	inside := false
 	for _, x := range srcs {
-		inside = inside || within(x.Path, path)
+		inside = inside || within(x.Path, file)
 	}
-	st, err := os.Lstat(path)
+	st, err := os.Lstat(file)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return DocumentFile{}, apperr.New(apperr.PathNotFound, "%s is no longer there.", filepath.Base(path))
+		return DocumentFile{}, apperr.New(apperr.PathNotFound, "%s is no longer there.", filepath.Base(file))
 	case err != nil:
-		return DocumentFile{}, apperr.Wrap(err, apperr.PathUnreadable, "%s cannot be read.", filepath.Base(path))
+		return DocumentFile{}, apperr.Wrap(err, apperr.PathUnreadable, "%s cannot be read.", filepath.Base(file))
 	case !inside || !st.Mode().IsRegular():
-		return DocumentFile{}, apperr.New(apperr.Forbidden, "%s is not a plain file inside the collection's folders any more.", filepath.Base(path))
+		return DocumentFile{}, apperr.New(apperr.Forbidden, "%s is not a plain file inside the collection's folders any more.", filepath.Base(file))
 	}
-	return DocumentFile{Path: path, Name: filepath.Base(path), MimeType: mime, Size: st.Size()}, nil
+	if file == path {
+		return DocumentFile{Path: path, Name: filepath.Base(path), MimeType: mime, Size: st.Size()}, nil
+	}
+	local, cleanup, err := s.unpackMember(ctx, path)
+	if err != nil {
+		return DocumentFile{}, err
+	}
+	mst, err := os.Stat(local)
+	if err != nil {
+		cleanup()
+		return DocumentFile{}, apperr.Wrap(err, apperr.PathUnreadable, "%s cannot be read.", extract.MemberBase(path))
+	}
+	return DocumentFile{Path: local, Name: extract.MemberBase(path), MimeType: mime, Size: mst.Size(), cleanup: cleanup}, nil
+}
+
+// unpackMember writes a file inside an archive or e-mail to a temporary
+// copy.
+func (s *Service) unpackMember(ctx context.Context, path string) (string, func(), error) {
+	dir := s.unpackDir()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", nil, s.internal("unpack document", err)
+	}
+	file, chain := extract.SplitMember(path)
+	if _, err := os.Stat(file); err != nil {
+		return "", nil, apperr.Wrap(err, apperr.PathNotFound, "%s is no longer there.", filepath.Base(file))
+	}
+	local, cleanup, err := extract.Materialize(ctx, path, dir)
+	outer := filepath.Base(file)
+	if len(chain) > 1 {
+		outer = extract.MemberBase(strings.Join(append([]string{file}, chain[:len(chain)-1]...), extract.MemberSep))
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", nil, apperr.Wrap(err, apperr.PathNotFound, "%s is no longer inside %s.", extract.MemberBase(path), outer)
+	case err != nil:
+		return "", nil, apperr.Wrap(err, apperr.PathUnreadable, "%s cannot be unpacked from %s: %s", extract.MemberBase(path), outer, extract.Reason(err))
+	}
+	return local, cleanup, nil
+}
+
+// unpackDir is where files inside archives are unpacked to be handed out
+// or opened.
+func (s *Service) unpackDir() string {
+	if s.info.DataDir == "" {
+		return filepath.Join(os.TempDir(), "quarry-opened")
+	}
+	return filepath.Join(locations.New(s.info.DataDir).Cache, "opened")
 }
 
 // within reports whether path lies inside dir.

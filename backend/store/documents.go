@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -190,7 +191,8 @@ func (s *Store) DetachPaths(ctx context.Context, collectionID string, paths []st
 }
 
 // HidePaths handles files a watch saw deleted: their paths (and every path
-// under those that are folders) leave the collection at once, and a
+// under those that are folders, or archives and e-mails whose members are
+// documents: "a.zip › b.pdf") leave the collection at once, and a
 // document left without a path is hidden from search, not deleted, so
 // that a rename or move that brings its content back keeps its vectors.
 // PurgeHidden deletes what stays hidden. It returns how many paths went.
@@ -201,7 +203,7 @@ func (s *Store) HidePaths(ctx context.Context, collectionID string, paths []stri
 	var n int
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `DELETE FROM document_paths p WHERE p.collection_id = $1
-			AND (p.path = ANY($2) OR EXISTS (SELECT 1 FROM unnest($2::text[]) u WHERE starts_with(p.path, u || '/')))
+			AND (p.path = ANY($2) OR EXISTS (SELECT 1 FROM unnest($2::text[]) u WHERE starts_with(p.path, u || '/') OR starts_with(p.path, u || ' › ')))
 			RETURNING p.document_id::text`, collectionID, paths)
 		if err != nil {
 			return err
@@ -593,6 +595,28 @@ func (s *Store) ListDocuments(ctx context.Context, collectionID, status string, 
 		return nil, fmt.Errorf("list documents: %w", err)
 	}
 	return out, nil
+}
+
+// GetDocument returns one live document of a collection; a document of
+// another collection is not found.
+func (s *Store) GetDocument(ctx context.Context, collectionID, docID string) (Document, error) {
+	if uuid.Validate(docID) != nil || uuid.Validate(collectionID) != nil {
+		return Document{}, fmt.Errorf("document %q: %w", docID, ErrNotFound)
+	}
+	var d Document
+	err := s.pool.QueryRow(ctx, `SELECT d.id::text, d.source_id, d.file_path, d.file_size, d.mime_type, d.content_hash,
+			d.status::text, d.error_message, d.chunk_count, d.page_count,
+			(SELECT count(*) FROM document_paths p WHERE p.document_id = d.id), d.stage
+		FROM documents d WHERE d.id = $1 AND d.collection_id = $2 AND d.deleted_at IS NULL`, docID, collectionID).
+		Scan(&d.ID, &d.SourceID, &d.Path, &d.Size, &d.MimeType, &d.Hash, &d.Status, &d.ErrorMessage,
+			&d.ChunkCount, &d.PageCount, &d.Paths, &d.Stage)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Document{}, fmt.Errorf("document %s: %w", docID, ErrNotFound)
+	}
+	if err != nil {
+		return Document{}, fmt.Errorf("document %s: %w", docID, err)
+	}
+	return d, nil
 }
 
 // StoredChunk is a chunk with its embedding, for rebuilding the vector
