@@ -184,4 +184,17 @@ func TestHidePathsReviveAndPurge(t *testing.T) {
 			t.Errorf("revived document shows %s, want its new path", d.Path)
 		}
 	}
+
+	// An archive's members go with it; a file whose name merely starts
+	// the same stays.
+	attach("/w/box.zip", fmt.Sprintf("%064d", 4))
+	attach("/w/box.zip › in/c.txt", fmt.Sprintf("%064d", 5))
+	attach("/w/box.zip › in/d.zip › e.txt", fmt.Sprintf("%064d", 6))
+	attach("/w/box.zip.txt", fmt.Sprintf("%064d", 7))
+	if n, err := s.HidePaths(ctx, c.ID, []string{"/w/box.zip"}); err != nil || n != 3 {
+		t.Fatalf("hide an archive = %d, %v; want it and its 2 members", n, err)
+	}
+	if docs, _ := s.ListDocuments(ctx, c.ID, "", 10, 0); len(docs) != 3 {
+		t.Errorf("after hiding the archive: %+v", docs)
+	}
 }
