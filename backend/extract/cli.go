@@ -47,7 +47,7 @@ func Run(ctx context.Context, args []string, stdout io.Writer) int {
 // each member's as the indexer sees it; it reports whether all succeeded.
 func printFile(ctx context.Context, w io.Writer, path string, opts Options, summary bool) bool {
 	ok := printExtraction(ctx, w, path, path, opts, summary)
-	if Container(path) == "" {
+	if !MayContain(path) || Container(path) == "" {
 		return ok
 	}
 	tmp, err := os.MkdirTemp("", "quarry-extract-")

@@ -103,6 +103,14 @@ type Member struct {
 	Reason string
 }
 
+// containerExts are the extensions of files that may be containers; a
+// file with none may be a saved e-mail or mailbox.
+var containerExts = map[string]bool{".zip": true, ".tar": true, ".tgz": true, ".gz": true, ".eml": true, ".mbox": true, ".mbx": true, ".msg": true, "": true}
+
+// MayContain tells from its name alone whether a file may be a container,
+// so that walking a folder opens only those to look.
+func MayContain(p string) bool { return containerExts[strings.ToLower(filepath.Ext(p))] }
+
 // Container says which kind of container the file at p is ("zip", "tar",
 // "tgz", "gz", "eml", "mbox", "msg"), or "" for a file that holds no
 // members. Document formats built on zip (.docx, .epub, ...) are not
@@ -535,7 +543,7 @@ func walkMembers(ctx context.Context, local, shown, dir string, lim Limits, dept
 	}
 	return unpack(ctx, local, dir, lim, total, sk, func(m Member, l string) error {
 		name := JoinMember(shown, m.Name)
-		if l != "" && Container(l) != "" {
+		if l != "" && MayContain(m.Name) && Container(l) != "" {
 			if depth >= lim.MaxDepth {
 				m.Reason = fmt.Sprintf("an archive inside %d others: not unpacked (Quarry unpacks archives %d deep)", depth, lim.MaxDepth)
 				os.RemoveAll(filepath.Dir(l))

@@ -475,7 +475,7 @@ func (r *run) discover(ctx context.Context, s *sourceRun, out chan<- found) erro
 			r.c.filesSkipped.Add(n)
 			return nil
 		}
-		if extract.Container(f.Path) != "" {
+		if extract.MayContain(f.Path) && extract.Container(f.Path) != "" {
 			if err := r.unpack(ctx, s, &f, out); err != nil {
 				return err
 			}
