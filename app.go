@@ -206,6 +206,11 @@ func (a *App) ListDocuments(collectionID string, req service.ListDocumentsReques
 	return a.svc.ListDocuments(a.ctx, collectionID, req)
 }
 
+// UnlockDocument reads a password-protected document with its password.
+func (a *App) UnlockDocument(collectionID, documentID string, req service.UnlockRequest) (service.UnlockResult, error) {
+	return a.svc.UnlockDocument(a.ctx, collectionID, documentID, req)
+}
+
 // Search runs a query over one or more collections. Requests that name
 // the same Supersedes stream cancel the one still running.
 func (a *App) Search(req service.SearchRequest) (service.SearchResponse, error) {

@@ -112,6 +112,7 @@ func newHandler(svc *service.Service, ui fs.FS, logger *slog.Logger, lan bool) *
 		r.Post("/collections/{id}/rescan", h.rescan)
 		r.Get("/collections/{id}/operations", h.listOperations)
 		r.Get("/collections/{id}/documents", h.listDocuments)
+		r.Post("/collections/{id}/documents/{docID}/unlock", h.unlockDocument)
 		r.Get("/operations/{id}", h.getOperation)
 		r.Post("/operations/{id}/cancel", h.cancelOperation)
 		r.Post("/operations/{id}/pause", h.pauseOperation)
@@ -375,6 +376,17 @@ func (h *Handler) listDocuments(w http.ResponseWriter, r *http.Request) {
 	}
 	list, err := h.svc.ListDocuments(r.Context(), chi.URLParam(r, "id"), req)
 	h.reply(w, http.StatusOK, list, err)
+}
+
+// unlockDocument reads a password-protected document with the password
+// in the body; neither the body nor the password is logged.
+func (h *Handler) unlockDocument(w http.ResponseWriter, r *http.Request) {
+	var req service.UnlockRequest
+	if !h.decode(w, r, &req) {
+		return
+	}
+	res, err := h.svc.UnlockDocument(r.Context(), chi.URLParam(r, "id"), chi.URLParam(r, "docID"), req)
+	h.reply(w, http.StatusOK, res, err)
 }
 
 // events streams the service's events as Server-Sent Events until the

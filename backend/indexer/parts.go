@@ -163,12 +163,21 @@ func extractAndChunk(ctx context.Context, f foundFile, ch *chunk.Chunker, ocr bo
 		}
 		return extracted{}, errors.New(extract.Reason(err))
 	}
+	return chunkDocument(ctx, doc, ch)
+}
+
+// errNoChunks is a document whose text cuts into no chunks.
+var errNoChunks = errors.New("the file holds no text")
+
+// chunkDocument cuts a document read already into chunks and keeps its
+// text as it is stored.
+func chunkDocument(ctx context.Context, doc *extract.Document, ch *chunk.Chunker) (extracted, error) {
 	chunks, err := ch.Document(ctx, doc)
 	if err != nil {
 		return extracted{}, fmt.Errorf("chunk: %w", err)
 	}
 	if len(chunks) == 0 {
-		return extracted{}, errors.New("the file holds no text")
+		return extracted{}, errNoChunks
 	}
 	text, n, err := encodeText(doc.Blocks)
 	if err != nil {

@@ -20,6 +20,9 @@ type Queue interface {
 	StopCollection(collectionID string)
 	// Wake makes the workers look for work now.
 	Wake()
+	// Unlock reads a password-protected document with its password and
+	// commits its text; see indexer.Manager.Unlock.
+	Unlock(ctx context.Context, coll store.Collection, docID, password string, actor int64) (indexer.Unlocked, error)
 }
 
 // Operation is an operation as clients see it.

@@ -10,7 +10,7 @@ import {
   type FetchFn,
   type WailsBindings,
 } from './api';
-import { collection, operation, progress, source } from '../test/fixtures';
+import { collection, doc, operation, progress, source } from '../test/fixtures';
 
 describe('toApiError', () => {
   const cases: { name: string; in: unknown; want: { code: string; message: string; field?: string } }[] = [
@@ -549,6 +549,46 @@ describe('desktop events', () => {
       ['GetOperation', 'o'],
       ['ListDocuments', 'c', { status: 'failed', limit: 100, offset: 0 }],
     ]);
+  });
+});
+
+describe('unlocking a document', () => {
+  it('HTTP: POSTs the password as JSON to the document and passes a wrong password on as a field error', async () => {
+    const seen: Seen[] = [];
+    let wrong = false;
+    const api = createHttpApi(
+      fakeFetch(() => {
+        if (wrong) {
+          return json(400, {
+            error: { code: 'invalid_argument', field: 'password', message: 'That password does not open a.pdf. Check it and try again.' },
+          });
+        }
+        return json(200, { document: doc({ id: 'd 1', status: 'completed' }), operation_id: 'op-9' });
+      }, seen),
+      '',
+      undefined,
+    );
+    const r = await api.unlockDocument('c1', 'd 1', { password: 's3cret' });
+    expect(r.document.status).toBe('completed');
+    expect(r.operation_id).toBe('op-9');
+    expect(seen[0]).toEqual({ url: '/api/v1/collections/c1/documents/d%201/unlock', method: 'POST', body: { password: 's3cret' } });
+    wrong = true;
+    await expect(api.unlockDocument('c1', 'd 1', { password: 'nope' })).rejects.toMatchObject({ code: 'invalid_argument', field: 'password' });
+  });
+
+  it('desktop: calls the UnlockDocument binding, and says so when a build lacks it', async () => {
+    const seen: unknown[][] = [];
+    const api = createDesktopApi(
+      bindings({
+        UnlockDocument: async (...a: unknown[]) => {
+          seen.push(a);
+          return { document: doc({ status: 'completed' }) };
+        },
+      }),
+    );
+    expect((await api.unlockDocument('c', 'd', { password: 'pw' })).document.status).toBe('completed');
+    expect(seen).toEqual([['c', 'd', { password: 'pw' }]]);
+    await expect(createDesktopApi(bindings()).unlockDocument('c', 'd', { password: 'pw' })).rejects.toBeInstanceOf(ApiError);
   });
 });
 

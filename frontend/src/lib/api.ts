@@ -25,6 +25,8 @@ import type {
   InstallModelRequest,
   ImportModelRequest,
   RetryRequest,
+  UnlockRequest,
+  UnlockResult,
   ReindexPlan,
   ReindexRequest,
   ApiKey,
@@ -96,6 +98,12 @@ export interface Api {
    */
   reindexCollection(collectionId: string, req: ReindexRequest): Promise<Operation>;
   listDocuments(collectionId: string, req: ListDocumentsRequest): Promise<DocumentInfo[]>;
+  /**
+   * Reads a failed, password-protected document with its password: its
+   * text is searchable when this resolves. A wrong password rejects with
+   * 'invalid_argument' on the 'password' field and changes nothing.
+   */
+  unlockDocument(collectionId: string, documentId: string, req: UnlockRequest): Promise<UnlockResult>;
   /** Opens the native folder picker; '' when cancelled. Desktop only. */
   pickDirectory(): Promise<string>;
   getSettings(): Promise<Settings>;
@@ -637,6 +645,7 @@ export function createHttpApi(
       const q = new URLSearchParams({ status: req.status, limit: String(req.limit), offset: String(req.offset) });
       return call<DocumentInfo[] | null>('GET', `/collections/${seg(cid)}/documents?${q}`).then((v) => v ?? []);
     },
+    unlockDocument: (cid, did, req) => call('POST', `/collections/${seg(cid)}/documents/${seg(did)}/unlock`, req),
     pickDirectory: () =>
       Promise.reject(new ApiError('unsupported', 'The folder picker is only available in the desktop app; type the folder’s path instead.')),
     search: (req, opts) => call<SearchResponse>('POST', '/search', req, opts?.signal).then(normalizeSearch),
@@ -720,6 +729,7 @@ export interface WailsBindings {
   PlanReindex?(collectionId: string, req: ReindexRequest): Promise<unknown>;
   ReindexCollection?(collectionId: string, req: ReindexRequest): Promise<unknown>;
   ListDocuments(collectionId: string, req: ListDocumentsRequest): Promise<unknown>;
+  UnlockDocument?(collectionId: string, documentId: string, req: UnlockRequest): Promise<unknown>;
   PickDirectory(): Promise<unknown>;
   // Optional until every build generates them. The generated search.Request
   // is a class (with convertValues) whose mode is a plain string: the same
@@ -798,6 +808,8 @@ export function createDesktopApi(b: WailsBindings, rt?: WailsRuntime): Api {
     reindexCollection: (cid, req) =>
       w(() => (b.ReindexCollection ? b.ReindexCollection(cid, req) : missing('ReindexCollection'))),
     listDocuments: (cid, req) => list(() => b.ListDocuments(cid, req)),
+    unlockDocument: (cid, did, req) =>
+      w(() => (b.UnlockDocument ? b.UnlockDocument(cid, did, req) : missing('UnlockDocument'))),
     pickDirectory: () => w<unknown>(() => b.PickDirectory()).then((v) => (typeof v === 'string' ? v : '')),
     search: (req) => w<SearchResponse>(() => (b.Search ? b.Search(req as never) : missing('Search'))).then(normalizeSearch),
     openDocument: (req) => w<unknown>(() => (b.OpenDocument ? b.OpenDocument(req) : missing('OpenDocument'))).then(openResult),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { displayPath, documentStatusLabel, typeLabel } from './documents';
+import { displayPath, documentStatusLabel, fileName, isUnlockable, typeLabel } from './documents';
 
 describe('documents', () => {
   it('shows paths relative to the folder that holds them', () => {
@@ -27,5 +27,30 @@ describe('documents', () => {
     expect(documentStatusLabel('completed')).toBe('Indexed');
     expect(documentStatusLabel('failed')).toBe('Failed');
     expect(documentStatusLabel('weird')).toBe('weird');
+  });
+
+  it('names the file a path ends in, inside archives too', () => {
+    expect(fileName('/home/me/papers/report.pdf')).toBe('report.pdf');
+    expect(fileName('C:\\Docs\\z.docx')).toBe('z.docx');
+    expect(fileName('/data/a.zip › folder/report.pdf')).toBe('report.pdf');
+    expect(fileName('/data/a.zip › inner.tgz › notes.xlsx')).toBe('notes.xlsx');
+  });
+
+  it('offers unlocking only for failed, password-protected PDF and Office files', () => {
+    const locked = { path: '/a/report.pdf', status: 'failed' as const, error: 'password-protected PDF: a password is required to open it' };
+    const cases: { name: string; d: typeof locked | { path: string; status: 'failed' | 'completed'; error: string }; want: boolean }[] = [
+      { name: 'password-protected PDF', d: locked, want: true },
+      { name: 'upper-case extension', d: { ...locked, path: '/a/REPORT.PDF' }, want: true },
+      { name: 'encrypted Word', d: { path: '/a/b.docx', status: 'failed', error: 'password-protected Office document (encrypted OOXML package)' }, want: true },
+      { name: 'legacy Excel', d: { path: '/a/b.xls', status: 'failed', error: 'password-protected Excel workbook (RC4)' }, want: true },
+      { name: 'PowerPoint', d: { path: '/a/b.ppt', status: 'failed', error: 'password-protected PowerPoint presentation' }, want: true },
+      { name: 'encrypted PDF', d: { ...locked, error: 'encrypted PDF this reader cannot decrypt (x)' }, want: true },
+      { name: 'inside an archive', d: { ...locked, path: '/a/x.zip › in/report.pdf' }, want: true },
+      { name: 'another reason', d: { ...locked, error: 'malformed PDF: no pages found' }, want: false },
+      { name: 'not failed', d: { ...locked, status: 'completed' }, want: false },
+      { name: 'a locked zip', d: { path: '/a/x.zip', status: 'failed', error: 'password-protected Zip archive' }, want: false },
+      { name: 'a text file', d: { path: '/a/password.txt', status: 'failed', error: 'encrypted' }, want: false },
+    ];
+    for (const c of cases) expect(isUnlockable(c.d), c.name).toBe(c.want);
   });
 });

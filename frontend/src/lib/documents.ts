@@ -1,7 +1,7 @@
 // The documents view's rules: its filters, paging, and how paths and types
 // are shown.
 
-import type { DocumentStatus } from './types';
+import type { DocumentInfo, DocumentStatus } from './types';
 
 /** Documents per page. */
 export const PAGE_SIZE = 100;
@@ -82,4 +82,28 @@ export function typeLabel(mime: string): string {
   const name = sub.replace(/^(x-|vnd\.)/, '').replace(/\+.*$/, '');
   if (top === 'image' || top === 'audio' || top === 'video') return `${name.toUpperCase()} ${top}`;
   return name || top;
+}
+
+/** Joins an archive's path and a member's name in a document path. */
+export const MEMBER_SEP = ' › ';
+
+/** The file name a document path ends in (of a file inside an archive too). */
+export function fileName(path: string): string {
+  const member = path.split(MEMBER_SEP).pop() ?? path;
+  return member.split(/[\\/]/).pop() || member;
+}
+
+/** Formats a password can open. */
+const LOCKABLE = ['.pdf', '.docx', '.xlsx', '.pptx', '.doc', '.xls', '.ppt'];
+
+/**
+ * Whether a document failed for want of a password, in a format a password
+ * opens: it can be unlocked. The server decides; this offers the button.
+ */
+export function isUnlockable(d: Pick<DocumentInfo, 'path' | 'status' | 'error'>): boolean {
+  if (d.status !== 'failed') return false;
+  const name = fileName(d.path).toLowerCase();
+  if (!LOCKABLE.some((ext) => name.endsWith(ext))) return false;
+  const reason = (d.error || '').toLowerCase();
+  return reason.includes('password') || reason.includes('encrypted');
 }

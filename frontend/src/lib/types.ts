@@ -297,6 +297,18 @@ export interface ReindexPlan {
   summary: string;
 }
 
+/** The password of a password-protected document; used once, never kept. */
+export interface UnlockRequest {
+  password: string;
+}
+
+/** A document the password opened: its text is searchable now. */
+export interface UnlockResult {
+  document: DocumentInfo;
+  /** The operation that embeds its text; absent when none could be queued. */
+  operation_id?: string;
+}
+
 /** Which failed documents to retry; none named retries them all. */
 export interface RetryRequest {
   document_ids?: string[];

@@ -4,7 +4,8 @@
 // carries out what the collection views ask.
 
 import { toApiError, type Api, type ApiError } from './api';
-import type { Collection, Operation, Progress, Source, Status, UpdateCollectionRequest, UpdateSourceRequest } from './types';
+import type { Collection, DocumentInfo, Operation, Progress, Source, Status, UpdateCollectionRequest, UpdateSourceRequest } from './types';
+import { fileName } from './documents';
 import type { Toasts } from './toasts.svelte';
 import { LiveOperations } from './live.svelte';
 import { ModelsStore } from './models.svelte';
@@ -208,6 +209,20 @@ export class Workspace {
     if (p.collection_id === this.selectedId) this.scheduleDetail();
     // A reindex may have moved the collection to another model.
     if (p.type === 'reindex') void this.models.refresh();
+  };
+
+  /**
+   * Reads a password-protected document with its password. Its text is
+   * searchable when this resolves, and the operation that embeds it shows;
+   * a rejection (a wrong password) is the caller's to show, and changes
+   * nothing.
+   */
+  unlock = async (collectionId: string, doc: DocumentInfo, password: string): Promise<void> => {
+    const res = await this.#api.unlockDocument(collectionId, doc.id, { password });
+    this.#toasts.success(`${fileName(doc.path)} unlocked: its text is searchable now.`);
+    if (res.operation_id) void this.checkOperation(res.operation_id);
+    this.scheduleCollections();
+    if (collectionId === this.selectedId) this.scheduleDetail();
   };
 
   /** Asks for an operation's record: its end may have gone unseen. */

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Workspace } from './workspace.svelte';
 import { Toasts } from './toasts.svelte';
-import { GLOVE, collection, fakeApi, operation, progress, source } from '../test/fixtures';
+import { GLOVE, collection, doc, fakeApi, operation, progress, source } from '../test/fixtures';
 
 function setup() {
   const api = fakeApi({ collections: [collection({ id: 'a', name: 'A' }), collection({ id: 'b', name: 'B' })] });
@@ -89,4 +89,27 @@ describe('Workspace', () => {
     expect(ws.sources).toEqual([]);
     expect(api.calls).toContain('watch a 99 false');
   });
+
+  it('unlocks a document: a wrong password rejects and changes nothing; the right one says so and reloads', async () => {
+    const api = fakeApi({ collections: [collection({ id: 'a', name: 'A' })] });
+    const toasts = new Toasts(0);
+    const ws = new Workspace({ api, toasts, coalesceMs: 0, modelPollMs: 0 });
+    await ws.load();
+    const locked = doc({ id: 'p', path: '/home/me/papers/report.pdf', status: 'failed', error: 'password-protected PDF: a password is required to open it' });
+    api.documents = [locked];
+    api.documentPasswords = { p: 'asdfzxcv' };
+
+    await expect(ws.unlock('a', locked, 'wrong')).rejects.toMatchObject({ code: 'invalid_argument', field: 'password' });
+    expect(api.documents[0].status).toBe('failed');
+    expect(toasts.items).toEqual([]);
+
+    const key = ws.documentsKey;
+    await ws.unlock('a', locked, 'asdfzxcv');
+    expect(api.documents[0].status).toBe('completed');
+    expect(toasts.items.map((t) => [t.kind, t.message])).toEqual([['success', 'report.pdf unlocked: its text is searchable now.']]);
+    await vi.waitFor(() => expect(ws.documentsKey).toBeGreaterThan(key));
+    // The operation that embeds its text shows.
+    await vi.waitFor(() => expect(ws.live.get('a')?.operation_id).toBe(api.operations[0].id));
+  });
 });
+

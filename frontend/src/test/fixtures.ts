@@ -308,6 +308,8 @@ export interface FakeApi extends Api {
   sources: Source[];
   operations: Operation[];
   documents: DocumentInfo[];
+  /** The passwords that open documents, by document id, for unlockDocument. */
+  documentPasswords: Record<string, string>;
   models: ModelInfo[];
   settings: Settings;
   calls: string[];
@@ -356,6 +358,7 @@ export function fakeApi(
     sources: [],
     operations: [],
     documents: [],
+    documentPasswords: {},
     models: [MINILM, BGE],
     calls: [],
     settings: { embed_threads: 0, embed_concurrency: 1 },
@@ -583,6 +586,22 @@ export function fakeApi(
     async listDocuments(cid, req) {
       api.calls.push(`documents ${cid} ${req.status || 'all'} ${req.limit} ${req.offset}`);
       return api.documents.filter((d) => !req.status || d.status === req.status).slice(req.offset, req.offset + req.limit);
+    },
+    async unlockDocument(cid, did, req) {
+      // The password is never recorded, not even here.
+      api.calls.push(`unlock ${cid} ${did}`);
+      const i = api.documents.findIndex((d) => d.id === did);
+      if (i < 0) throw new ApiError('not_found', 'That document does not exist.');
+      const d = api.documents[i];
+      const name = d.path.split('/').pop();
+      if (d.status !== 'failed') throw new ApiError('conflict', `${name} is not waiting for a password.`);
+      if (req.password !== api.documentPasswords[did]) {
+        throw new ApiError('invalid_argument', `That password does not open ${name}. Check it and try again.`, 'password');
+      }
+      api.documents[i] = { ...d, status: 'completed', error: '', chunk_count: 2, stage: 'chunked' };
+      const op = operation({ id: `op-${++n}`, collection_id: cid, type: 'append', status: 'pending', started_at: null, completed_at: null });
+      api.operations.unshift(op);
+      return { document: api.documents[i], operation_id: op.id };
     },
     async pickDirectory() {
       api.calls.push('pick');

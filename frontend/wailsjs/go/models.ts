@@ -1268,6 +1268,50 @@ export namespace service {
 		    return a;
 		}
 	}
+	export class UnlockRequest {
+	    password: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new UnlockRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.password = source["password"];
+	    }
+	}
+	export class UnlockResult {
+	    document: Document;
+	    operation_id?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new UnlockResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.document = this.convertValues(source["document"], Document);
+	        this.operation_id = source["operation_id"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class UpdateCollectionRequest {
 	    name?: string;
 	    description?: string;

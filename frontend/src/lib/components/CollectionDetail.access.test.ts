@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import CollectionDetail from './CollectionDetail.svelte';
 import ShareDialog from './ShareDialog.svelte';
-import { collection, fakeApi, grant, MINILM, operation, progress, source } from '../../test/fixtures';
+import { collection, doc, fakeApi, grant, MINILM, operation, progress, source } from '../../test/fixtures';
 import type { Collection, Permission } from '../types';
 import { collectionAccess, isQuarryAdmin } from '../access';
 
@@ -34,6 +34,26 @@ function setup(c: Collection, over: Record<string, unknown> = {}) {
     ...over,
   });
   return api;
+}
+
+function setupWith(c: Collection, over: Record<string, unknown>) {
+  const ok = async () => {};
+  return render(CollectionDetail, {
+    collection: c,
+    models: [MINILM],
+    sources: [source({ collection_id: c.id })],
+    loadDocuments: async () => [],
+    onrescan: ok,
+    oncancel: ok,
+    ondismiss: () => {},
+    canPick: false,
+    onupdate: ok,
+    ondelete: ok,
+    onaddsource: ok,
+    onpick: ok,
+    onremovesource: ok,
+    ...over,
+  });
 }
 
 /** What each control's presence says about the caller's rights. */
@@ -91,6 +111,17 @@ describe('CollectionDetail: what the caller may do', () => {
     // The folders and the running operation are still shown.
     expect(screen.getByTestId('source-item')).toBeTruthy();
     expect(screen.getByTestId('operation-progress')).toBeTruthy();
+  });
+
+  it('offers to unlock a password-protected document to writers only', async () => {
+    const locked = doc({ id: 'p', path: '/home/me/papers/report.pdf', status: 'failed', error: 'password-protected PDF: a password is required to open it' });
+    const loadDocuments = async () => [locked];
+    for (const [permission, offered] of [['write', true], ['admin', true], ['read', false]] as const) {
+      const { unmount } = setupWith(collection({ permission }), { loadDocuments, onunlock: async () => {} });
+      await screen.findByTestId('document-error');
+      expect(screen.queryByTestId('document-unlock') !== null, permission).toBe(offered);
+      unmount();
+    }
   });
 
   it('desktop picker is hidden too without the right to add folders', () => {

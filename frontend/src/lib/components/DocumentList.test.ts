@@ -107,4 +107,91 @@ describe('DocumentList', () => {
     expect(alert.textContent).toContain('Database down.');
     expect(alert.textContent).toContain('internal');
   });
+
+  describe('unlocking password-protected files', () => {
+    const reason = 'password-protected PDF: a password is required to open it';
+    function lockedDocs() {
+      return [
+        doc({ id: 'p', path: '/home/me/papers/report.pdf', mime_type: 'application/pdf', status: 'failed', error: reason, chunk_count: 0 }),
+        doc({ id: 'x', path: '/home/me/papers/sheet.xlsx', status: 'failed', error: 'password-protected Office document (encrypted OOXML package)', chunk_count: 0 }),
+        doc({ id: 'z', path: '/home/me/papers/broken.pdf', status: 'failed', error: 'malformed PDF: no pages found', chunk_count: 0 }),
+        doc({ id: 't', path: '/home/me/papers/notes.txt' }),
+      ];
+    }
+
+    it('offers Unlock… only for failed, password-protected PDF and Office files', async () => {
+      const { load } = fakeLoad(lockedDocs());
+      render(DocumentList, { collectionId: 'c1', load, onunlock: vi.fn(async () => {}) });
+      const rows = await screen.findAllByTestId('document-row');
+      const offered = rows.map((r) => within(r).queryByRole('button', { name: 'Unlock…' }) !== null);
+      // report.pdf, sheet.xlsx, broken.pdf (another reason), notes.txt (indexed)
+      expect(offered).toEqual([true, true, false, false]);
+      expect(within(rows[0]).getByTestId('document-error').textContent).toBe(reason);
+    });
+
+    it('shows no Unlock… to a caller who may not write', async () => {
+      const { load } = fakeLoad(lockedDocs());
+      render(DocumentList, { collectionId: 'c1', load });
+      await screen.findAllByTestId('document-row');
+      expect(screen.queryByRole('button', { name: 'Unlock…' })).toBeNull();
+    });
+
+    it('asks for the password, shows a wrong one inline, and reloads once it opens the file', async () => {
+      const all = lockedDocs();
+      const { load, calls } = fakeLoad(all);
+      const tried: string[] = [];
+      const onunlock = vi.fn(async (d: DocumentInfo, password: string) => {
+        tried.push(`${d.id} ${password}`);
+        if (password !== 'asdfzxcv') {
+          throw { code: 'invalid_argument', field: 'password', message: 'That password does not open report.pdf. Check it and try again.' };
+        }
+        all[all.findIndex((x) => x.id === d.id)] = { ...d, status: 'completed', error: '', chunk_count: 4 };
+      });
+      render(DocumentList, { collectionId: 'c1', load, onunlock });
+      await fireEvent.click(await screen.findByRole('button', { name: 'Failed (3)' }));
+      await vi.waitFor(() => expect(screen.getAllByTestId('document-row')).toHaveLength(3));
+      const report = screen.getAllByTestId('document-row').find((r) => r.textContent!.includes('report.pdf'))!;
+      await fireEvent.click(within(report).getByRole('button', { name: 'Unlock…' }));
+
+      const dialog = await screen.findByRole('dialog', { name: 'Unlock report.pdf' });
+      const input = within(dialog).getByLabelText('Password') as HTMLInputElement;
+      expect(input.type).toBe('password');
+      expect(input.getAttribute('autocomplete')).toBe('off');
+      expect(document.activeElement).toBe(input);
+
+      // Nothing typed: said at once, nothing sent.
+      await fireEvent.click(within(dialog).getByRole('button', { name: 'Unlock' }));
+      expect(await within(dialog).findByText('Type the password that opens report.pdf.')).toBeTruthy();
+      expect(onunlock).not.toHaveBeenCalled();
+
+      await fireEvent.input(input, { target: { value: 'wrong' } });
+      await fireEvent.click(within(dialog).getByRole('button', { name: 'Unlock' }));
+      expect(await within(dialog).findByText(/That password does not open report\.pdf\. Check it and try again\./)).toBeTruthy();
+      expect(input.getAttribute('aria-invalid')).toBe('true');
+      expect(screen.getByRole('dialog')).toBeTruthy();
+      const loadsBefore = calls.length;
+
+      await fireEvent.input(input, { target: { value: 'asdfzxcv' } });
+      await fireEvent.submit(input.form!);
+      await vi.waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+      expect(tried).toEqual(['p wrong', 'p asdfzxcv']);
+      // The list and the failed count are read again: the row leaves the failed list.
+      await vi.waitFor(() => expect(screen.getAllByTestId('document-row')).toHaveLength(2));
+      expect(calls.length).toBeGreaterThan(loadsBefore);
+      expect(screen.getAllByTestId('document-row').some((r) => r.textContent!.includes('report.pdf'))).toBe(false);
+      expect(await screen.findByRole('button', { name: 'Failed (2)' })).toBeTruthy();
+    });
+
+    it('closes on Cancel without sending anything', async () => {
+      const { load } = fakeLoad(lockedDocs());
+      const onunlock = vi.fn(async () => {});
+      render(DocumentList, { collectionId: 'c1', load, onunlock });
+      const rows = await screen.findAllByTestId('document-row');
+      await fireEvent.click(within(rows[1]).getByRole('button', { name: 'Unlock…' }));
+      const dialog = await screen.findByRole('dialog', { name: 'Unlock sheet.xlsx' });
+      await fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+      await vi.waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+      expect(onunlock).not.toHaveBeenCalled();
+    });
+  });
 });

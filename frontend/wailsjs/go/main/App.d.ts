@@ -83,6 +83,8 @@ export function Search(arg1:search.Request):Promise<search.Response>;
 
 export function Status():Promise<service.Status>;
 
+export function UnlockDocument(arg1:string,arg2:string,arg3:service.UnlockRequest):Promise<service.UnlockResult>;
+
 export function UpdateCollection(arg1:string,arg2:service.UpdateCollectionRequest):Promise<service.Collection>;
 
 export function UpdateSettings(arg1:service.Settings):Promise<service.Settings>;

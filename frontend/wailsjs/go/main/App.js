@@ -162,6 +162,10 @@ export function Status() {
   return window['go']['main']['App']['Status']();
 }
 
+export function UnlockDocument(arg1, arg2, arg3) {
+  return window['go']['main']['App']['UnlockDocument'](arg1, arg2, arg3);
+}
+
 export function UpdateCollection(arg1, arg2) {
   return window['go']['main']['App']['UpdateCollection'](arg1, arg2);
 }
