@@ -534,7 +534,12 @@ func (r *run) unpack(ctx context.Context, s *sourceRun, c *foundFile, out chan<-
 		r.c.filesSkipped.Add(n)
 		return true
 	}
-	err = extract.WalkMembers(ctx, c.Path, c.Path, dir, r.m.cfg.Unpack, skip, func(p string, m extract.Member, local string) error {
+	lim := r.m.cfg.Unpack
+	if lim.MaxMember <= 0 {
+		// A member is held to the size limit files on disk are.
+		lim.MaxMember = r.m.cfg.ScanOptions.Scan().MaxFileSize
+	}
+	err = extract.WalkMembers(ctx, c.Path, c.Path, dir, lim, skip, func(p string, m extract.Member, local string) error {
 		if _, known := s.known[p]; known && local == "" && m.Reason == "" {
 			return nil // unchanged, skipped
 		}
