@@ -104,8 +104,9 @@ func (u *unpacker) part(h mail.Header, r io.Reader, prefix string, depth int) er
 	return u.member(m, bytes.NewReader(data), nil)
 }
 
-// msg passes on the attachments of an Outlook message stored as files
-// (attached Outlook messages are named in its text, not unpacked).
+// msg passes on the attachments of an Outlook message: files as they
+// are, an attached Outlook message as an e-mail of its headers and text
+// ("<subject>.eml"; what that message holds attached is not kept).
 func (u *unpacker) msg(f *os.File) error {
 	doc, err := mscfb.New(f)
 	if err != nil {
@@ -115,10 +116,15 @@ func (u *unpacker) msg(f *os.File) error {
 		long, short, display string
 		data                 []byte
 		tooLarge             bool
+		embedded             map[string]string // an attached message's text properties
 	}
 	atts := map[string]*attachment{}
 	for e, err := doc.Next(); err == nil; e, err = doc.Next() {
-		if len(e.Path) != 1 || !strings.HasPrefix(e.Path[0], "__attach_version1.0_") || !strings.HasPrefix(e.Name, "__substg1.0_") || len(e.Name) < 20 {
+		if len(e.Path) == 0 || len(e.Path) > 2 || !strings.HasPrefix(e.Path[0], "__attach_version1.0_") || !strings.HasPrefix(e.Name, "__substg1.0_") || len(e.Name) < 20 {
+			continue
+		}
+		inner := len(e.Path) == 2
+		if inner && e.Path[1] != "__substg1.0_3701000D" {
 			continue
 		}
 		a := atts[e.Path[0]]
@@ -127,17 +133,23 @@ func (u *unpacker) msg(f *os.File) error {
 			atts[e.Path[0]] = a
 		}
 		tag, typ := e.Name[12:16], e.Name[16:20]
+		if inner {
+			if typ == "001F" || typ == "001E" {
+				b, rerr := io.ReadAll(io.LimitReader(e, u.lim.MaxMember))
+				if rerr == nil {
+					if a.embedded == nil {
+						a.embedded = map[string]string{}
+					}
+					a.embedded[tag] = msgString(b, typ)
+				}
+			}
+			continue
+		}
 		b, rerr := io.ReadAll(io.LimitReader(e, u.lim.MaxMember+1))
 		if rerr != nil {
 			continue
 		}
-		str := func() string {
-			if typ == "001F" {
-				return strings.TrimRight(utf16le(b), "\x00")
-			}
-			s, _ := decodeText(b, "windows-1252")
-			return strings.TrimRight(s, "\x00")
-		}
+		str := func() string { return msgString(b, typ) }
 		switch {
 		case tag == "3701" && typ == "0102":
 			a.data, a.tooLarge = b, int64(len(b)) > u.lim.MaxMember
@@ -151,6 +163,10 @@ func (u *unpacker) msg(f *os.File) error {
 	}
 	keys := make([]string, 0, len(atts))
 	for k, a := range atts {
+		if a.data == nil && a.embedded != nil {
+			a.data = embeddedMessage(a.embedded)
+			a.long = strings.TrimSuffix(firstNonEmpty(a.display, a.embedded["0037"], "message"), ".msg") + ".eml"
+		}
 		if a.data != nil {
 			keys = append(keys, k)
 		}
@@ -165,4 +181,31 @@ func (u *unpacker) msg(f *os.File) error {
 		}
 	}
 	return nil
+}
+
+// msgString decodes a MAPI string property (PT_UNICODE or PT_STRING8).
+func msgString(b []byte, typ string) string {
+	if typ == "001F" {
+		return strings.TrimRight(utf16le(b), "\x00")
+	}
+	s, _ := decodeText(b, "windows-1252")
+	return strings.TrimRight(s, "\x00")
+}
+
+// embeddedMessage writes an attached Outlook message's headers and text
+// as an RFC 822 message.
+func embeddedMessage(props map[string]string) []byte {
+	var b strings.Builder
+	header := func(k, v string) {
+		if v = strings.Join(strings.Fields(v), " "); v != "" {
+			fmt.Fprintf(&b, "%s: %s\r\n", k, mime.QEncoding.Encode("utf-8", v))
+		}
+	}
+	header("From", firstNonEmpty(props["0C1A"], props["0065"], props["5D01"]))
+	header("To", props["0E04"])
+	header("Cc", props["0E03"])
+	header("Subject", props["0037"])
+	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
+	b.WriteString(props["1000"])
+	return []byte(b.String())
 }

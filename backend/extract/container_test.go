@@ -75,7 +75,8 @@ func TestDatasetContainers(t *testing.T) {
 			"test-localhost.eml › Cours-Tutoriels-Serge-Tahé-1568x268.png": "error: image"}},
 		{file: "email/php-mime-mail-parser__m0024", want: map[string]string{"Biodiversité de semaine en semaine.doc": "Biodiversité"}},
 		{file: "email/mikel-mail__attachment_pdf.eml", want: map[string]string{"broken.pdf": "error: malformed PDF"}},
-		{file: "email/tika__testMSG_att_msg.msg", want: map[string]string{"smbprn.00009008.KdcPjl.pdf": ""}},
+		{file: "email/tika__testMSG_att_msg.msg", want: map[string]string{"smbprn.00009008.KdcPjl.pdf": "", "Test Attachment.eml": "Blah blah blah"}},
+		{file: "email/poi__58214_with_attachment.msg", want: map[string]string{"Test mail attachment.eml": "Subject: Test mail attachment"}},
 		{file: "email/unstructured__fake-email-attachment.msg", want: map[string]string{"fake-attachment.txt": "Hey this is a fake attachment"}},
 		{file: "email/tika__testThunderbirdEml.eml", want: map[string]string{}},
 	}
