@@ -40,6 +40,9 @@ type Options struct {
 	// Stdout receives the one "quarry: sharing …" line per start, for
 	// people running Quarry from a terminal; nil means os.Stdout.
 	Stdout io.Writer
+	// Announce announces sharing on the local network by mDNS (see
+	// SetAnnounce).
+	Announce bool
 }
 
 // Status describes the sharing listener.
@@ -55,6 +58,11 @@ type Status struct {
 	QR string
 	// Error is the last start or serve failure, as a person should read it.
 	Error string
+	// Announced is the name sharing is announced under on the local
+	// network ("Quarry on HOST"), "" when it is not; AnnounceError says
+	// why an announcement asked for is not made.
+	Announced     string
+	AnnounceError string
 }
 
 // Server owns the HTTPS listener. Its methods are safe for concurrent use.
@@ -68,9 +76,10 @@ type Server struct {
 
 	opMu sync.Mutex // serialises Start and Stop; held while they wait
 
-	mu      sync.Mutex // guards the fields below; never held while waiting
-	cur     *listener
-	lastErr string
+	mu       sync.Mutex // guards the fields below; never held while waiting
+	cur      *listener
+	lastErr  string
+	announce bool
 }
 
 // listener is one started http.Server and the goroutine serving it.
@@ -79,6 +88,7 @@ type listener struct {
 	srv       *http.Server
 	addr      net.Addr
 	status    Status
+	ann       *announcement
 	done      chan struct{} // closed when the serving goroutine returns
 	exited    bool          // the server failed on its own; guarded by Server.mu
 }
@@ -100,6 +110,7 @@ func New(opts Options) *Server {
 		certDir:  opts.CertDir,
 		certFile: opts.CertFile,
 		keyFile:  opts.KeyFile,
+		announce: opts.Announce,
 	}
 }
 
@@ -219,8 +230,14 @@ func (s *Server) start(addr string) (*listener, error) {
 		s.mu.Unlock()
 	}()
 
+	s.mu.Lock()
+	on := s.announce
+	s.mu.Unlock()
+	if on {
+		s.startAnnouncing(l)
+	}
 	s.log.Info("sharing", "url", urls[0], "address", l.status.Address,
-		"certificate", kind, "fingerprint", cert.Fingerprint)
+		"certificate", kind, "fingerprint", cert.Fingerprint, "announced", l.status.Announced)
 	fmt.Fprintf(s.stdout, "quarry: sharing %s (certificate sha256 %s)\n", urls[0], cert.Fingerprint)
 	return l, nil
 }
@@ -263,6 +280,7 @@ func (s *Server) stop(ctx context.Context) error {
 	if l == nil {
 		return nil
 	}
+	l.ann.stop()
 	err := l.srv.Shutdown(ctx)
 	if err != nil {
 		l.srv.Close()
@@ -273,6 +291,51 @@ func (s *Server) stop(ctx context.Context) error {
 		return fmt.Errorf("stop sharing: %w", err)
 	}
 	return nil
+}
+
+// SetAnnounce turns the mDNS announcement of sharing on or off, now if
+// sharing runs and for every later start. A listener on a loopback
+// address is never announced. A failure to announce (no multicast on
+// this network) is reported in Status and leaves sharing as it is.
+func (s *Server) SetAnnounce(on bool) {
+	s.opMu.Lock()
+	defer s.opMu.Unlock()
+	s.mu.Lock()
+	s.announce = on
+	l := s.cur
+	s.mu.Unlock()
+	if l == nil {
+		return
+	}
+	if on {
+		s.startAnnouncing(l)
+		return
+	}
+	s.mu.Lock()
+	a := l.ann
+	l.ann, l.status.Announced, l.status.AnnounceError = nil, "", ""
+	s.mu.Unlock()
+	a.stop()
+}
+
+// startAnnouncing announces l unless it is announced already.
+func (s *Server) startAnnouncing(l *listener) {
+	s.mu.Lock()
+	done := l.ann != nil
+	s.mu.Unlock()
+	if done {
+		return
+	}
+	a, err := announce(l.addr, l.status.Fingerprint, slog.NewLogLogger(s.log.Handler(), slog.LevelDebug))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case err != nil:
+		s.log.Warn("sharing is not announced on the local network", "err", err)
+		l.status.AnnounceError = "Sharing could not be announced on the local network (" + err.Error() + "); colleagues can still open its address."
+	case a != nil:
+		l.ann, l.status.Announced, l.status.AnnounceError = a, a.name, ""
+	}
 }
 
 // Status reports what is being served.

@@ -35,6 +35,14 @@ func TestSharingRemembered(t *testing.T) {
 	if !sh.Running || sh.Fingerprint == "" || len(sh.URLs) == 0 || sh.QR == "" {
 		t.Fatalf("sharing = %+v", sh)
 	}
+	// Announced by default, but a loopback address is not announced.
+	if !sh.Announce || sh.Announced != "" || sh.AnnounceError != "" {
+		t.Errorf("announcement of a loopback address: %+v", sh)
+	}
+	off := false
+	if sh, err = q.Service().UpdateSharing(t.Context(), service.UpdateSharingRequest{Enabled: true, Address: "127.0.0.1:0", Announce: &off}); err != nil || sh.Announce || !sh.Running {
+		t.Fatalf("turning the announcement off: %+v, %v", sh, err)
+	}
 	if err := q.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -46,6 +54,9 @@ func TestSharingRemembered(t *testing.T) {
 	addr := q.LANAddr()
 	if addr == nil {
 		t.Fatal("sharing was not on again after a restart")
+	}
+	if sh, err := q.Service().GetSharing(t.Context()); err != nil || sh.Announce {
+		t.Errorf("the announcement turned off is remembered: %+v, %v", sh, err)
 	}
 	// Anonymous requests over the shared address are refused.
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}

@@ -426,6 +426,9 @@ type Sharer interface {
 	Start(addr string) error
 	Stop(ctx context.Context) error
 	Status() lan.Status
+	// SetAnnounce turns the announcement on the local network (mDNS)
+	// on or off.
+	SetAnnounce(on bool)
 }
 
 // Sharing is how LAN sharing stands.
@@ -438,12 +441,21 @@ type Sharing struct {
 	Certificate string   `json:"certificate"`
 	QR          string   `json:"qr"`
 	Error       string   `json:"error"`
+	// Announce says whether sharing is announced on the local network
+	// (mDNS), as "Quarry on HOST"; Announced is that name while it is,
+	// AnnounceError why it is not although asked for.
+	Announce      bool   `json:"announce"`
+	Announced     string `json:"announced"`
+	AnnounceError string `json:"announce_error"`
 }
 
 // UpdateSharingRequest turns sharing on or off; it is remembered.
+// Announce, when given, turns the mDNS announcement on or off (it is on
+// unless turned off).
 type UpdateSharingRequest struct {
-	Enabled bool   `json:"enabled"`
-	Address string `json:"address"`
+	Enabled  bool   `json:"enabled"`
+	Address  string `json:"address"`
+	Announce *bool  `json:"announce,omitempty"`
 }
 
 // DefaultSharingAddress is where sharing listens unless told otherwise.
@@ -452,14 +464,22 @@ const DefaultSharingAddress = "0.0.0.0:8788"
 type sharingConfig struct {
 	Enabled bool   `json:"enabled"`
 	Address string `json:"address"`
+	// Announce is nil until first chosen: on.
+	Announce *bool `json:"announce,omitempty"`
 }
 
-// SetSharer connects the listener that UpdateSharing starts and stops.
+// SetSharer connects the listener that UpdateSharing starts and stops,
+// announcing it as last chosen.
 func (s *Service) SetSharer(sh Sharer) {
 	s.sharingMu.Lock()
 	defer s.sharingMu.Unlock()
 	s.sharer = sh
+	if sh != nil {
+		sh.SetAnnounce(s.readSharingConfig().announces())
+	}
 }
+
+func (c sharingConfig) announces() bool { return c.Announce == nil || *c.Announce }
 
 func (s *Service) sharingPath() string {
 	if s.accounts.keyPath == "" {
@@ -471,19 +491,24 @@ func (s *Service) sharingPath() string {
 // SharingConfig returns what was last chosen: whether sharing is on, and
 // its address.
 func (s *Service) SharingConfig() (enabled bool, address string) {
+	c := s.readSharingConfig()
+	return c.Enabled, c.Address
+}
+
+func (s *Service) readSharingConfig() sharingConfig {
 	c := sharingConfig{Address: DefaultSharingAddress}
 	if p := s.sharingPath(); p != "" {
 		if raw, err := os.ReadFile(p); err == nil {
 			if err := json.Unmarshal(raw, &c); err != nil {
 				s.logger.Warn("sharing settings unreadable; sharing stays off", "file", p, "err", err)
-				return false, DefaultSharingAddress
+				return sharingConfig{Address: DefaultSharingAddress}
 			}
 		}
 	}
 	if c.Address == "" {
 		c.Address = DefaultSharingAddress
 	}
-	return c.Enabled, c.Address
+	return c
 }
 
 // GetSharing says how sharing stands.
@@ -497,14 +522,15 @@ func (s *Service) GetSharing(ctx context.Context) (Sharing, error) {
 }
 
 func (s *Service) sharing() Sharing {
-	enabled, addr := s.SharingConfig()
-	out := Sharing{Enabled: enabled, Address: addr, URLs: []string{}}
+	c := s.readSharingConfig()
+	out := Sharing{Enabled: c.Enabled, Address: c.Address, URLs: []string{}, Announce: c.announces()}
 	if s.sharer == nil {
 		out.Error = "Sharing is not available in this Quarry."
 		return out
 	}
 	st := s.sharer.Status()
 	out.Running, out.Fingerprint, out.Certificate, out.QR, out.Error = st.Running, st.Fingerprint, st.Certificate, st.QR, st.Error
+	out.Announced, out.AnnounceError = st.Announced, st.AnnounceError
 	if st.Running {
 		out.Address = st.Address
 		out.URLs = st.URLs
@@ -532,6 +558,11 @@ func (s *Service) UpdateSharing(ctx context.Context, req UpdateSharingRequest) (
 	if s.sharer == nil {
 		return Sharing{}, apperr.New(apperr.Unavailable, "Sharing is not available in this Quarry.")
 	}
+	announce := s.readSharingConfig().Announce
+	if req.Announce != nil {
+		announce = req.Announce
+	}
+	s.sharer.SetAnnounce(announce == nil || *announce)
 	if req.Enabled {
 		if err := s.sharer.Start(addr); err != nil {
 			return Sharing{}, err
@@ -540,7 +571,7 @@ func (s *Service) UpdateSharing(ctx context.Context, req UpdateSharingRequest) (
 		return Sharing{}, s.internal("stop sharing", err)
 	}
 	if p := s.sharingPath(); p != "" {
-		raw, _ := json.MarshalIndent(sharingConfig{Enabled: req.Enabled, Address: addr}, "", "  ")
+		raw, _ := json.MarshalIndent(sharingConfig{Enabled: req.Enabled, Address: addr, Announce: announce}, "", "  ")
 		if err := atomicfile.Write(p, raw, 0o600); err != nil {
 			return Sharing{}, s.internal("save sharing settings", err)
 		}
@@ -549,7 +580,7 @@ func (s *Service) UpdateSharing(ctx context.Context, req UpdateSharingRequest) (
 	if req.Enabled {
 		action = "sharing.enable"
 	}
-	_ = s.store.Audit(ctx, "", s.actor(ctx), action, map[string]any{"address": addr})
+	_ = s.store.Audit(ctx, "", s.actor(ctx), action, map[string]any{"address": addr, "announce": announce == nil || *announce})
 	s.logger.Info(strings.TrimPrefix(action, "sharing."), "address", addr)
 	return s.sharing(), nil
 }

@@ -534,6 +534,12 @@ export interface Sharing {
   qr: string;
   /** Why the listener is not running, when it should. */
   error: string;
+  /** Whether sharing is announced on the local network (mDNS). */
+  announce: boolean;
+  /** The name it is announced under while it is ("Quarry on HOST"), else ''. */
+  announced: string;
+  /** Why it is not announced although asked for, else ''. */
+  announce_error: string;
 }
 
 export interface AuditEntry {
@@ -582,4 +588,6 @@ export interface GrantRequest {
 export interface SharingRequest {
   enabled: boolean;
   address: string;
+  /** Turns the mDNS announcement on or off; unchanged when absent. */
+  announce?: boolean;
 }

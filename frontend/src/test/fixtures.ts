@@ -279,6 +279,9 @@ export function sharing(over: Partial<Sharing> = {}): Sharing {
     certificate: 'self-signed',
     qr: '',
     error: '',
+    announce: true,
+    announced: '',
+    announce_error: '',
     ...over,
   };
 }
@@ -706,6 +709,7 @@ export function fakeApi(
       api.calls.push(`sharing ${req.enabled} ${req.address}`);
       if (!/^[^:]*:\d+$/.test(req.address)) throw new ApiError('invalid_argument', 'Give the address as host:port.', 'address');
       const port = req.address.split(':').pop();
+      const announce = req.announce ?? api.sharingState.announce;
       api.sharingState = req.enabled
         ? sharing({
             enabled: true,
@@ -714,8 +718,10 @@ export function fakeApi(
             urls: [`https://192.168.1.10:${port}`],
             fingerprint: 'AB:CD:EF:01',
             qr: 'data:image/png;base64,iVBORw0KGgo=',
+            announce,
+            announced: announce ? 'Quarry on desk' : '',
           })
-        : sharing({ address: req.address });
+        : sharing({ address: req.address, announce });
       return { ...api.sharingState };
     },
     async auditLog(limit = 100) {

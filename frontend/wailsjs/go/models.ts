@@ -1157,6 +1157,9 @@ export namespace service {
 	    certificate: string;
 	    qr: string;
 	    error: string;
+	    announce: boolean;
+	    announced: string;
+	    announce_error: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new Sharing(source);
@@ -1172,6 +1175,9 @@ export namespace service {
 	        this.certificate = source["certificate"];
 	        this.qr = source["qr"];
 	        this.error = source["error"];
+	        this.announce = source["announce"];
+	        this.announced = source["announced"];
+	        this.announce_error = source["announce_error"];
 	    }
 	}
 	export class Source {
@@ -1331,6 +1337,7 @@ export namespace service {
 	export class UpdateSharingRequest {
 	    enabled: boolean;
 	    address: string;
+	    announce?: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new UpdateSharingRequest(source);
@@ -1340,6 +1347,7 @@ export namespace service {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.enabled = source["enabled"];
 	        this.address = source["address"];
+	        this.announce = source["announce"];
 	    }
 	}
 	export class UpdateSourceRequest {

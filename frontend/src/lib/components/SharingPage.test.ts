@@ -46,6 +46,28 @@ describe('SharingSettings', () => {
     expect((screen.getByAltText('QR code for the sharing address') as HTMLImageElement).src).toMatch(/^data:image\/png/);
   });
 
+  it('announces sharing on the local network unless that is turned off', async () => {
+    const api = fakeApi();
+    render(SharingSettings, { api });
+    const sw = (await screen.findByRole('switch', { name: 'Share on the local network' })) as HTMLInputElement;
+    const announce = screen.getByRole('checkbox', { name: /Announce on the local network/ }) as HTMLInputElement;
+    expect(announce.checked).toBe(true);
+    await fireEvent.click(sw);
+    await waitFor(() => expect(screen.getByTestId('sharing-announced').textContent).toBe('Announced as “Quarry on desk”.'));
+    await fireEvent.click(announce);
+    await waitFor(() => expect(screen.queryByTestId('sharing-announced')).toBeNull());
+    expect(api.sharingState.announce).toBe(false);
+    expect(api.sharingState.running).toBe(true);
+    expect(announce.checked).toBe(false);
+  });
+
+  it('says why sharing is not announced', async () => {
+    const api = fakeApi();
+    api.sharingState = sharing({ enabled: true, running: true, urls: ['https://192.168.1.10:8788'], announce_error: 'Sharing could not be announced on the local network (no multicast).' });
+    render(SharingSettings, { api });
+    expect((await screen.findByTestId('sharing-announce-error')).textContent).toMatch(/could not be announced/);
+  });
+
   it('applies a new address and shows a refusal by the field', async () => {
     const api = fakeApi();
     api.sharingState = sharing({ enabled: true, running: true, urls: ['https://192.168.1.10:8788'], fingerprint: 'AA' });
