@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import SettingsDialog from './SettingsDialog.svelte';
 import { ApiError } from '../api';
-import { fakeApi } from '../../test/fixtures';
+import { fakeApi, sharing } from '../../test/fixtures';
 
 describe('SettingsDialog', () => {
   it('loads the current settings and saves changes', async () => {
@@ -19,6 +19,17 @@ describe('SettingsDialog', () => {
     await waitFor(() => expect(onclose).toHaveBeenCalled());
     expect(api.calls).toContain('settings 1 2');
     expect(onsaved).toHaveBeenCalledWith({ embed_threads: 1, embed_concurrency: 2 });
+  });
+
+  it('says how sharing stands and leads to the Sharing page', async () => {
+    const api = fakeApi();
+    api.sharingState = sharing({ enabled: true, running: true, urls: ['https://192.168.1.10:8788'] });
+    const onsharing = vi.fn();
+    render(SettingsDialog, { api, onclose: vi.fn(), onsharing });
+    const part = await screen.findByTestId('settings-sharing');
+    await waitFor(() => expect(part.textContent).toContain('On: colleagues open https://192.168.1.10:8788.'));
+    await fireEvent.click(screen.getByRole('button', { name: 'Sharing settings…' }));
+    expect(onsharing).toHaveBeenCalled();
   });
 
   it('shows the server’s reason next to the field', async () => {
