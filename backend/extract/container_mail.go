@@ -24,6 +24,9 @@ func (u *unpacker) mail(f *os.File, isMbox bool) error {
 	if err != nil {
 		return fmt.Errorf("unpack: %w", err)
 	}
+	if int64(len(raw)) > u.lim.MaxMember {
+		return failf(ErrTooLarge, "the e-mail is larger than %s: its attachments were not unpacked", sizeText(u.lim.MaxMember))
+	}
 	if !isMbox {
 		return u.message(raw, "")
 	}
