@@ -69,7 +69,8 @@ func printFile(ctx context.Context, w io.Writer, path string, opts Options, summ
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && ok {
+		// (A container that failed to read said why above.)
 		fmt.Fprintf(w, "\nfile:   %s\nfailed: %s\n", path, Reason(err))
 		ok = false
 	}

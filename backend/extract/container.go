@@ -3,7 +3,6 @@ package extract
 import (
 	"archive/tar"
 	"archive/zip"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -16,9 +15,9 @@ import (
 	"time"
 )
 
-// Containers: zip and tar archives (also gzip-compressed), a lone gzip-
-// compressed file, and e-mails (.eml, .mbox, .msg) hold files of their
-// own. Each member is a document with a path like
+// Containers: zip, 7-Zip, RAR and tar archives (also gzip-, bzip2- or
+// xz-compressed), a lone compressed file, and e-mails (.eml, .mbox,
+// .msg) hold files of their own. Each member is a document with a path like
 //
 //	/home/ann/old/archive.zip › folder/report.pdf
 //
@@ -105,14 +104,16 @@ type Member struct {
 
 // containerExts are the extensions of files that may be containers; a
 // file with none may be a saved e-mail or mailbox.
-var containerExts = map[string]bool{".zip": true, ".tar": true, ".tgz": true, ".gz": true, ".eml": true, ".mbox": true, ".mbx": true, ".msg": true, "": true}
+var containerExts = map[string]bool{".zip": true, ".tar": true, ".tgz": true, ".gz": true, ".tbz2": true, ".tbz": true, ".bz2": true,
+	".txz": true, ".xz": true, ".7z": true, ".rar": true, ".eml": true, ".mbox": true, ".mbx": true, ".msg": true, "": true}
 
 // MayContain tells from its name alone whether a file may be a container,
 // so that walking a folder opens only those to look.
 func MayContain(p string) bool { return containerExts[strings.ToLower(filepath.Ext(p))] }
 
 // Container says which kind of container the file at p is ("zip", "tar",
-// "tgz", "gz", "eml", "mbox", "msg"), or "" for a file that holds no
+// "tgz", "gz", "tbz2", "bz2", "txz", "xz", "7z", "rar", "eml", "mbox",
+// "msg"), or "" for a file that holds no
 // members. Document formats built on zip (.docx, .epub, ...) are not
 // containers.
 func Container(p string) string {
@@ -142,23 +143,32 @@ func containerKind(f *os.File, format, p string) string {
 		return format
 	case "mhtml":
 		return "" // a saved web page: its parts are the page
-	case "gzip":
+	case "gzip", "bzip2", "xz":
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return ""
 		}
-		zr, err := gzip.NewReader(f)
+		zr, err := decompressor(format, f)
 		if err != nil {
 			return ""
 		}
 		var block [512]byte
 		n, err := io.ReadFull(zr, block[:])
+		if c, ok := zr.(io.Closer); ok {
+			c.Close()
+		}
+		tarName := false
 		lower := strings.ToLower(p)
-		if sniffArchive(block[:n]) == "tar" || (err != nil && !errors.Is(err, io.EOF) && (strings.HasSuffix(lower, ".tgz") || strings.HasSuffix(lower, ".tar.gz"))) {
+		for _, ext := range streamKinds[format].tarExts {
+			tarName = tarName || strings.HasSuffix(lower, ext)
+		}
+		if sniffArchive(block[:n]) == "tar" || (err != nil && !errors.Is(err, io.EOF) && tarName) {
 			// A damaged stream is what its name says, so that the
 			// damage is reported for that.
-			return "tgz"
+			return streamKinds[format].tar
 		}
-		return "gz"
+		return streamKinds[format].single
+	case "7z", "rar":
+		return format
 	}
 	return ""
 }
@@ -175,7 +185,14 @@ func Unpack(ctx context.Context, p, dir string, lim Limits, skip func(Member) bo
 
 // unpack is Unpack with the unpacked-bytes budget shared across nested
 // containers.
-func unpack(ctx context.Context, p, dir string, lim Limits, total *int64, skip func(Member) bool, fn func(m Member, local string) error) error {
+func unpack(ctx context.Context, p, dir string, lim Limits, total *int64, skip func(Member) bool, fn func(m Member, local string) error) (err error) {
+	// A reader tripped by a hostile archive fails that archive, not the
+	// app.
+	defer func() {
+		if r := recover(); r != nil {
+			err = &Error{Kind: ErrCorrupt, Reason: fmt.Sprintf("malformed archive: %v", r)}
+		}
+	}()
 	f, err := os.Open(p)
 	if err != nil {
 		return fmt.Errorf("unpack %s: %w", p, err)
@@ -198,8 +215,12 @@ func unpack(ctx context.Context, p, dir string, lim Limits, total *int64, skip f
 		err = u.zip(f, fi.Size())
 	case "tar":
 		err = u.tar(f, "tar archive", nil)
-	case "tgz", "gz":
-		err = u.gzip(f, fi.Size(), kind == "tgz")
+	case "tgz", "gz", "tbz2", "bz2", "txz", "xz":
+		err = u.compressed(f, fi.Size(), format, kind == streamKinds[format].tar)
+	case "7z":
+		err = u.sevenZip(f, fi.Size())
+	case "rar":
+		err = u.rar(f, fi.Size())
 	case "eml":
 		err = u.mail(f, false)
 	case "mbox":
@@ -489,28 +510,6 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (u *unpacker) gzip(f *os.File, size int64, isTar bool) error {
-	cr := &countingReader{r: f}
-	zr, err := gzip.NewReader(cr)
-	if err != nil {
-		return &Error{Kind: ErrCorrupt, Format: "gzip", Reason: fmt.Sprintf("corrupt gzip file: %v", err), Err: err}
-	}
-	defer zr.Close()
-	if isTar {
-		return u.tar(zr, ".tar.gz archive", func() int64 { return cr.n })
-	}
-	name := zr.Name
-	if name == "" {
-		name = u.base
-	}
-	return u.member(Member{Name: u.name(name), Modified: zr.ModTime}, zr, func(n int64) error {
-		if n > ratioFloor && n > u.lim.MaxRatio*max(cr.n, 1) {
-			return memberReason(bombReason(u.lim.MaxRatio))
-		}
-		return nil
-	})
-}
-
 func sizeText(n int64) string {
 	switch {
 	case n >= 1<<30:
@@ -615,6 +614,8 @@ func Materialize(ctx context.Context, p, dir string) (local string, cleanup func
 // containerWhat names a container kind for people.
 var containerWhat = map[string]string{
 	"zip": "Zip archive", "tar": "Tar archive", "tgz": "Compressed tar archive (.tar.gz)", "gz": "Gzip-compressed file",
+	"tbz2": "Compressed tar archive (.tar.bz2)", "bz2": "Bzip2-compressed file", "txz": "Compressed tar archive (.tar.xz)",
+	"xz": "Xz-compressed file", "7z": "7-Zip archive", "rar": "RAR archive",
 }
 
 // readListing reads an archive as the list of what it holds; its members

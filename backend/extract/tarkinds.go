@@ -8,8 +8,8 @@ import (
 	"io"
 )
 
-// Archive formats: tar and gzip are containers (container.go); the others
-// say what they are.
+// Archive formats, recognised by content; all are containers
+// (container.go, container_more.go).
 
 // sniffArchive recognises tar, gzip, bzip2, xz, 7z and RAR by content.
 func sniffArchive(head []byte) string {
@@ -28,13 +28,6 @@ func sniffArchive(head []byte) string {
 		return "rar"
 	}
 	return ""
-}
-
-func readOtherArchive(format string) readerFunc {
-	names := map[string]string{"bzip2": "bzip2-compressed files", "xz": "xz-compressed files", "7z": "7-Zip archives", "rar": "RAR archives"}
-	return func(*extraction) error {
-		return failf(ErrUnsupported, "not supported: %s; unpack it into the folder", names[format])
-	}
 }
 
 func tarProblem(err error) string {

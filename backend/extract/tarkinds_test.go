@@ -55,8 +55,8 @@ func TestArchivesSayWhatTheyAre(t *testing.T) {
 		{"gzip of text", "notes.txt.gz", gz(t, []byte("just text")), nil, "Gzip-compressed file holding 1 file"},
 		{"truncated tgz", "cut.tgz", gz(t, plain)[:40], ErrCorrupt, "corrupt .tar.gz archive: the archive is truncated"},
 		{"bomb", "bomb.tgz", gz(t, bomb), nil, "holding 1 file"},
-		{"7z", "x.7z", []byte("7z\xbc\xaf\x27\x1c\x00\x04rest"), ErrUnsupported, "not supported: 7-Zip archives"},
-		{"rar", "x.rar", []byte("Rar!\x1a\x07\x01\x00rest"), ErrUnsupported, "not supported: RAR archives"},
+		{"damaged 7z", "x.7z", []byte("7z\xbc\xaf\x27\x1c\x00\x04rest"), ErrCorrupt, "corrupt 7-Zip archive"},
+		{"damaged rar", "x.rar", []byte("Rar!\x1a\x07\x01\x00rest"), ErrCorrupt, "corrupt RAR archive: the archive is truncated"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
