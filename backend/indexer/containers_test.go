@@ -42,7 +42,10 @@ func zipOf(t *testing.T, files ...string) []byte {
 // again, and members leave with their archive.
 func TestArchiveMembersAreDocuments(t *testing.T) {
 	unpackDir := filepath.Join(t.TempDir(), "unpack")
-	r := newRigModels(t, testenv.ModelsDir(t), func(c *indexer.Config) { c.UnpackDir = unpackDir })
+	r := newRigModels(t, testenv.ModelsDir(t), func(c *indexer.Config) {
+		c.UnpackDir = unpackDir
+		c.ScanOptions.Exclude = []string{"**/*.log"}
+	})
 	r.start()
 	ctx := t.Context()
 	dir := t.TempDir()
@@ -54,7 +57,10 @@ func TestArchiveMembersAreDocuments(t *testing.T) {
 		"notes.md", "# Notes\n\nthe pangolin meeting moved to Tuesday",
 		"inner.zip", string(inner),
 		"zeros.bin", bomb,
-		"__MACOSX/._zebra.txt", "resource fork")))
+		"__MACOSX/._zebra.txt", "resource fork",
+		// The folder's rules hold inside archives: hidden and excluded
+		// files are left out.
+		".git/config", "hidden", "logs/app.log", "excluded")))
 	write(t, filepath.Join(dir, "mail.eml"), "From: ann@example.com\r\nTo: bob@example.com\r\nSubject: Minutes\r\n"+
 		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nMinutes attached.\r\n"+
 		"--XX\r\nContent-Type: text/plain; name=\"minutes.txt\"\r\nContent-Disposition: attachment; filename=\"minutes.txt\"\r\n\r\n"+

@@ -523,7 +523,17 @@ func (r *run) unpack(ctx context.Context, s *sourceRun, c *foundFile, out chan<-
 		}
 		return m.Modified
 	}
+	// The folder's patterns and hidden-file rule apply inside archives
+	// too.
+	rules := r.m.cfg.ScanOptions.Scan()
+	excluded := func(p string) bool {
+		rel, err := filepath.Rel(s.src.Path, p)
+		return err == nil && !rules.Keeps(filepath.ToSlash(rel))
+	}
 	skip := func(p string, m extract.Member) bool {
+		if excluded(p) {
+			return true
+		}
 		k, known := s.known[p]
 		if !known || !unchanged(k, foundFile{Size: m.Size, Modified: modified(m)}) {
 			return false
@@ -540,6 +550,12 @@ func (r *run) unpack(ctx context.Context, s *sourceRun, c *foundFile, out chan<-
 		lim.MaxMember = r.m.cfg.ScanOptions.Scan().MaxFileSize
 	}
 	err = extract.WalkMembers(ctx, c.Path, c.Path, dir, lim, skip, func(p string, m extract.Member, local string) error {
+		if excluded(p) {
+			if local != "" {
+				os.Remove(local)
+			}
+			return nil
+		}
 		if _, known := s.known[p]; known && local == "" && m.Reason == "" {
 			return nil // unchanged, skipped
 		}

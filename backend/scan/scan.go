@@ -237,6 +237,26 @@ func loops(info os.FileInfo, ancestors []os.FileInfo) bool {
 	return false
 }
 
+// Keeps reports whether a file at the root-relative path rel (a file
+// inside an archive included: "old/a.zip › docs/b.txt") passes the
+// include and exclude patterns and, unless hidden files are walked, has
+// no hidden name on its path.
+func (o Options) Keeps(rel string) bool {
+	if !o.IncludeHidden {
+		for _, part := range strings.FieldsFunc(rel, func(r rune) bool { return r == '/' || r == '\\' }) {
+			for _, name := range strings.Split(part, " › ") {
+				if IsHidden(name) {
+					return false
+				}
+			}
+		}
+	}
+	if matchAny(o.Exclude, rel) {
+		return false
+	}
+	return len(o.Include) == 0 || matchAny(o.Include, rel)
+}
+
 func matchAny(patterns []string, rel string) bool {
 	for _, p := range patterns {
 		if ok, _ := doublestar.Match(p, rel); ok {

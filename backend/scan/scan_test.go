@@ -268,3 +268,22 @@ func TestParseIgnore(t *testing.T) {
 		}
 	}
 }
+
+func TestKeeps(t *testing.T) {
+	o := Options{Exclude: []string{"**/*.log", "build/**"}}
+	for rel, want := range map[string]bool{
+		"notes.txt": true, "a/b.txt": true, "a.zip › docs/b.txt": true,
+		"a.zip › logs/app.log": false, "build/x.txt": false, ".git/config": false,
+		"a.zip › .git/config": false, "a.zip › dir/~$report.docx": false,
+	} {
+		if got := o.Keeps(rel); got != want {
+			t.Errorf("Keeps(%q) = %v, want %v", rel, got, want)
+		}
+	}
+	if !(Options{IncludeHidden: true}).Keeps("a.zip › .git/config") {
+		t.Error("hidden files are kept when asked for")
+	}
+	if (Options{Include: []string{"**/*.pdf"}}).Keeps("a.zip › b.txt") {
+		t.Error("include patterns hold inside archives")
+	}
+}
