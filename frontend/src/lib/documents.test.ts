@@ -15,10 +15,13 @@ describe('documents', () => {
   it('names types briefly', () => {
     expect(typeLabel('text/plain; charset=utf-8')).toBe('Text');
     expect(typeLabel('application/pdf')).toBe('PDF');
+    expect(typeLabel('application/gzip')).toBe('Compressed archive');
+    expect(typeLabel('application/vnd.rar')).toBe('RAR archive');
     expect(typeLabel('image/png')).toBe('PNG image');
-    expect(typeLabel('application/x-tar')).toBe('tar');
+    expect(typeLabel('application/x-tar')).toBe('Tar archive');
+    expect(typeLabel('application/x-shockwave-flash')).toBe('shockwave-flash');
     expect(typeLabel('application/vnd.oasis.opendocument.text')).toBe('OpenDocument text');
-    expect(typeLabel('application/vnd.apple.keynote')).toBe('apple.keynote');
+    expect(typeLabel('application/vnd.apple.keynote')).toBe('Keynote');
     expect(typeLabel('image/svg+xml')).toBe('SVG image');
     expect(typeLabel('')).toBe('—');
   });

@@ -68,6 +68,16 @@ const TYPES: Record<string, string> = {
   'application/vnd.oasis.opendocument.presentation': 'OpenDocument slides',
   'application/x-ooxml-encrypted': 'Encrypted Office',
   'application/zip': 'ZIP archive',
+  'application/x-tar': 'Tar archive',
+  'application/gzip': 'Compressed archive',
+  'application/x-bzip2': 'Compressed archive',
+  'application/x-xz': 'Compressed archive',
+  'application/x-7z-compressed': '7-Zip archive',
+  'application/vnd.rar': 'RAR archive',
+  'application/vnd.apple.pages': 'Pages',
+  'application/vnd.apple.numbers': 'Numbers',
+  'application/vnd.apple.keynote': 'Keynote',
+  'application/vnd.ms-xpsdocument': 'XPS',
 };
 
 /**
