@@ -47,7 +47,7 @@ func Run(ctx context.Context, args []string, stdout io.Writer) int {
 // each member's as the indexer sees it; it reports whether all succeeded.
 func printFile(ctx context.Context, w io.Writer, path string, opts Options, summary bool) bool {
 	ok := printExtraction(ctx, w, path, path, opts, summary)
-	if !MayContain(path) || Container(path) == "" {
+	if !MayContain(path) {
 		return ok
 	}
 	tmp, err := os.MkdirTemp("", "quarry-extract-")
@@ -69,7 +69,7 @@ func printFile(ctx context.Context, w io.Writer, path string, opts Options, summ
 		}
 		return nil
 	})
-	if err != nil && ok {
+	if err != nil && ok && !errors.Is(err, ErrNotContainer) {
 		// (A container that failed to read said why above.)
 		fmt.Fprintf(w, "\nfile:   %s\nfailed: %s\n", path, Reason(err))
 		ok = false

@@ -113,23 +113,52 @@ func MayContain(p string) bool { return containerExts[strings.ToLower(filepath.E
 
 // Container says which kind of container the file at p is ("zip", "tar",
 // "tgz", "gz", "tbz2", "bz2", "txz", "xz", "7z", "rar", "eml", "mbox",
-// "msg"), or "" for a file that holds no
-// members. Document formats built on zip (.docx, .epub, ...) are not
-// containers.
+// "msg"), or "" for a file that holds no members. Document formats built
+// on zip (.docx, .epub, ...) are not containers.
 func Container(p string) string {
-	f, err := os.Open(p)
+	c, err := openContainer(p)
 	if err != nil {
 		return ""
 	}
-	defer f.Close()
+	c.f.Close()
+	return c.kind
+}
+
+// ErrNotContainer is what Unpack and WalkMembers return for a file that
+// holds no members.
+var ErrNotContainer = errors.New("not an archive or e-mail")
+
+// container is an open file and what it was found to be.
+type container struct {
+	f            *os.File
+	size         int64
+	format, kind string
+}
+
+// openContainer opens p and tells its format and container kind; a file
+// that is no container is ErrNotContainer (and is closed).
+func openContainer(p string) (container, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return container{}, fmt.Errorf("unpack %s: %w", p, err)
+	}
 	fi, err := f.Stat()
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() == 0 {
-		return ""
+		f.Close()
+		if err == nil {
+			err = ErrNotContainer
+		}
+		return container{}, err
 	}
 	head := make([]byte, 4096)
 	n, _ := io.ReadFull(f, head)
-	format, _ := detect(f, fi.Size(), head[:n], p)
-	return containerKind(f, format, p)
+	c := container{f: f, size: fi.Size()}
+	c.format, _ = detect(f, c.size, head[:n], p)
+	if c.kind = containerKind(f, c.format, p); c.kind == "" {
+		f.Close()
+		return container{}, ErrNotContainer
+	}
+	return c, nil
 }
 
 func containerKind(f *os.File, format, p string) string {
@@ -185,7 +214,17 @@ func Unpack(ctx context.Context, p, dir string, lim Limits, skip func(Member) bo
 
 // unpack is Unpack with the unpacked-bytes budget shared across nested
 // containers.
-func unpack(ctx context.Context, p, dir string, lim Limits, total *int64, skip func(Member) bool, fn func(m Member, local string) error) (err error) {
+func unpack(ctx context.Context, p, dir string, lim Limits, total *int64, skip func(Member) bool, fn func(m Member, local string) error) error {
+	c, err := openContainer(p)
+	if err != nil {
+		return err
+	}
+	defer c.f.Close()
+	return unpackOpen(ctx, c, p, dir, lim, total, skip, fn)
+}
+
+// unpackOpen unpacks an open container.
+func unpackOpen(ctx context.Context, c container, p, dir string, lim Limits, total *int64, skip func(Member) bool, fn func(m Member, local string) error) (err error) {
 	// A reader tripped by a hostile archive fails that archive, not the
 	// app.
 	defer func() {
@@ -193,34 +232,22 @@ func unpack(ctx context.Context, p, dir string, lim Limits, total *int64, skip f
 			err = &Error{Kind: ErrCorrupt, Reason: fmt.Sprintf("malformed archive: %v", r)}
 		}
 	}()
-	f, err := os.Open(p)
-	if err != nil {
-		return fmt.Errorf("unpack %s: %w", p, err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("unpack %s: %w", p, err)
-	}
-	head := make([]byte, 4096)
-	n, _ := io.ReadFull(f, head)
-	format, _ := detect(f, fi.Size(), head[:n], p)
-	kind := containerKind(f, format, p)
+	f := c.f
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("unpack %s: %w", p, err)
 	}
 	u := &unpacker{ctx: ctx, dir: dir, lim: lim, total: total, skip: skip, fn: fn, names: map[string]int{}, base: strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))}
-	switch kind {
+	switch c.kind {
 	case "zip":
-		err = u.zip(f, fi.Size())
+		err = u.zip(f, c.size)
 	case "tar":
 		err = u.tar(f, "tar archive", nil)
 	case "tgz", "gz", "tbz2", "bz2", "txz", "xz":
-		err = u.compressed(f, fi.Size(), format, kind == streamKinds[format].tar)
+		err = u.compressed(f, c.format, c.kind == streamKinds[c.format].tar)
 	case "7z":
-		err = u.sevenZip(f, fi.Size())
+		err = u.sevenZip(f, c.size)
 	case "rar":
-		err = u.rar(f, fi.Size())
+		err = u.rar(f, c.size)
 	case "eml":
 		err = u.mail(f, false)
 	case "mbox":
@@ -228,7 +255,7 @@ func unpack(ctx context.Context, p, dir string, lim Limits, total *int64, skip f
 	case "msg":
 		err = u.msg(f)
 	default:
-		return failf(ErrUnsupported, "not a container")
+		return ErrNotContainer
 	}
 	if errors.Is(err, errStop) {
 		return nil
@@ -531,35 +558,47 @@ func sizeText(n int64) string {
 // The budget of lim.MaxTotal is shared by the whole tree. It returns the
 // outer container's problem, as Unpack does.
 func WalkMembers(ctx context.Context, local, shown, dir string, lim Limits, skip func(string, Member) bool, fn func(string, Member, string) error) error {
-	lim = lim.WithDefaults()
-	return walkMembers(ctx, local, shown, dir, lim, 1, new(int64), skip, fn)
+	c, err := openContainer(local)
+	if err != nil {
+		return err
+	}
+	defer c.f.Close()
+	return walkMembers(ctx, c, local, shown, dir, lim.WithDefaults(), 1, new(int64), skip, fn)
 }
 
-func walkMembers(ctx context.Context, local, shown, dir string, lim Limits, depth int, total *int64, skip func(string, Member) bool, fn func(string, Member, string) error) error {
+func walkMembers(ctx context.Context, c container, local, shown, dir string, lim Limits, depth int, total *int64, skip func(string, Member) bool, fn func(string, Member, string) error) error {
 	var sk func(Member) bool
 	if skip != nil {
 		sk = func(m Member) bool { return skip(JoinMember(shown, m.Name), m) }
 	}
-	return unpack(ctx, local, dir, lim, total, sk, func(m Member, l string) error {
+	return unpackOpen(ctx, c, local, dir, lim, total, sk, func(m Member, l string) error {
 		name := JoinMember(shown, m.Name)
-		if l != "" && MayContain(m.Name) && Container(l) != "" {
-			if depth >= lim.MaxDepth {
-				m.Reason = fmt.Sprintf("an archive inside %d others: not unpacked (Quarry unpacks archives %d deep)", depth, lim.MaxDepth)
-				os.RemoveAll(filepath.Dir(l))
-				l = ""
-			} else {
-				sub := filepath.Join(filepath.Dir(l), "members")
-				if err := os.Mkdir(sub, 0o700); err != nil {
-					return fmt.Errorf("unpack: %w", err)
-				}
-				if err := walkMembers(ctx, l, name, sub, lim, depth+1, total, skip, fn); err != nil {
-					var e *Error
-					if !errors.As(err, &e) {
-						return err
-					}
-					m.Reason = Reason(err)
-				}
+		if l == "" || !MayContain(m.Name) {
+			return fn(name, m, l)
+		}
+		c, err := openContainer(l)
+		switch {
+		case errors.Is(err, ErrNotContainer):
+			return fn(name, m, l)
+		case err != nil:
+			return err
+		}
+		defer c.f.Close()
+		if depth >= lim.MaxDepth {
+			m.Reason = fmt.Sprintf("an archive inside %d others: not unpacked (Quarry unpacks archives %d deep)", depth, lim.MaxDepth)
+			os.RemoveAll(filepath.Dir(l))
+			return fn(name, m, "")
+		}
+		sub := filepath.Join(filepath.Dir(l), "members")
+		if err := os.Mkdir(sub, 0o700); err != nil {
+			return fmt.Errorf("unpack: %w", err)
+		}
+		if err := walkMembers(ctx, c, l, name, sub, lim, depth+1, total, skip, fn); err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				return err
 			}
+			m.Reason = Reason(err)
 		}
 		return fn(name, m, l)
 	})
@@ -624,10 +663,10 @@ func readListing(x *extraction) error {
 	if _, err := x.f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("seek: %w", err)
 	}
-	kind := containerKind(x.f, x.doc.Format, x.path)
+	c := container{f: x.f, size: x.size, format: x.doc.Format, kind: containerKind(x.f, x.doc.Format, x.path)}
 	var names []string
 	var protected int
-	err := Unpack(x.ctx, x.path, "", Limits{}, func(Member) bool { return true }, func(m Member, _ string) error {
+	err := unpackOpen(x.ctx, c, x.path, "", Limits{}.WithDefaults(), new(int64), func(Member) bool { return true }, func(m Member, _ string) error {
 		names = append(names, m.Name)
 		if strings.HasPrefix(m.Reason, "password-protected") {
 			protected++
@@ -637,7 +676,7 @@ func readListing(x *extraction) error {
 	if err != nil && (len(names) == 0 || x.ctx.Err() != nil) {
 		return err
 	}
-	head := fmt.Sprintf("%s holding %d %s", containerWhat[kind], len(names), plural(len(names), "file", "files"))
+	head := fmt.Sprintf("%s holding %d %s", containerWhat[c.kind], len(names), plural(len(names), "file", "files"))
 	if protected > 0 {
 		head += fmt.Sprintf(" (%d password-protected)", protected)
 	}

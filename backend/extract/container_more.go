@@ -43,7 +43,7 @@ func decompressor(format string, r io.Reader) (io.Reader, error) {
 
 // compressed walks a compressed tar, or passes on the one file a lone
 // compressed stream holds (named after it, or as the gzip header says).
-func (u *unpacker) compressed(f *os.File, size int64, format string, isTar bool) error {
+func (u *unpacker) compressed(f *os.File, format string, isTar bool) error {
 	cr := &countingReader{r: f}
 	zr, err := decompressor(format, cr)
 	if err != nil {

@@ -475,7 +475,7 @@ func (r *run) discover(ctx context.Context, s *sourceRun, out chan<- found) erro
 			r.c.filesSkipped.Add(n)
 			return nil
 		}
-		if extract.MayContain(f.Path) && extract.Container(f.Path) != "" {
+		if extract.MayContain(f.Path) {
 			if err := r.unpack(ctx, s, &f, out); err != nil {
 				return err
 			}
@@ -494,8 +494,8 @@ func (r *run) discover(ctx context.Context, s *sourceRun, out chan<- found) erro
 	return err
 }
 
-// unpack sends the files inside an archive or e-mail on as documents of
-// their own, unpacked to temporary files that go once each is handled.
+// unpack sends the files inside an archive or e-mail (a file that may be
+// one) on as documents of their own, unpacked to temporary files that go once each is handled.
 // Members that have not changed are not written. A limit that stopped
 // the unpacking is the container's reason to fail.
 func (r *run) unpack(ctx context.Context, s *sourceRun, c *foundFile, out chan<- found) error {
@@ -582,7 +582,9 @@ func (r *run) unpack(ctx context.Context, s *sourceRun, c *foundFile, out chan<-
 	})
 	var e *extract.Error
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, extract.ErrNotContainer):
+		// (A file named like an archive that is none is read as what
+		// it is.)
 	case errors.As(err, &e):
 		c.Reason = extract.Reason(err)
 	default:
