@@ -140,23 +140,30 @@ func decryptBIFF(wb []byte, key biffKey) []byte {
 			out[o] ^= ks[o%1024]
 		}
 	}
+	encryptedSpans(wb, func(from, to, _ int) { xor(from, to) })
+	return out
+}
+
+// encryptedSpans calls fn with the byte range of every record's data that
+// is encrypted (or obfuscated), and the record's data size: all of it but
+// for the records never encrypted and the stream offset in BOUNDSHEET.
+func encryptedSpans(wb []byte, fn func(from, to, size int)) {
 	for pos := 0; ; {
 		typ, data, next, ok := biffRecord(wb, pos)
 		if !ok {
-			break
+			return
 		}
 		start := pos + 4
 		switch typ {
 		case biffBOF, biffFilePass, 0x0194, 0x0195, 0x00E1, 0x0196, 0x0138:
 			// BOF, FILEPASS, UsrExcl, FileLock, InterfaceHdr, RRDInfo, RRDHead
 		case biffBoundSheet:
-			xor(start+min(4, len(data)), next)
+			fn(start+min(4, len(data)), next, len(data))
 		default:
-			xor(start, next)
+			fn(start, next, len(data))
 		}
 		pos = next
 	}
-	return out
 }
 
 // XOR obfuscation, after [MS-OFFCRYPTO] 2.3.7.1–2.3.7.4 (method 1, the
@@ -281,26 +288,11 @@ func xlsXORArray(filepass []byte, password string) ([16]byte, bool) {
 // a data byte is its stream offset plus the record's data size.
 func decryptBIFFXOR(wb []byte, arr [16]byte) []byte {
 	out := bytes.Clone(wb)
-	xor := func(from, to, size int) {
+	encryptedSpans(wb, func(from, to, size int) {
 		for o := from; o < to; o++ {
 			out[o] = rotr8(out[o]^arr[(o+size)%16], 5)
 		}
-	}
-	for pos := 0; ; {
-		typ, data, next, ok := biffRecord(wb, pos)
-		if !ok {
-			break
-		}
-		start := pos + 4
-		switch typ {
-		case biffBOF, biffFilePass, 0x0194, 0x0195, 0x00E1, 0x0196, 0x0138:
-		case biffBoundSheet:
-			xor(start+min(4, len(data)), next, len(data))
-		default:
-			xor(start, next, len(data))
-		}
-		pos = next
-	}
+	})
 	return out
 }
 
