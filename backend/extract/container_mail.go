@@ -54,16 +54,10 @@ func (u *unpacker) part(h mail.Header, r io.Reader, prefix string, depth int) er
 	if depth > 20 {
 		return nil
 	}
-	ctype := h.Get("Content-Type")
-	if ctype == "" {
-		ctype = "text/plain"
-	}
-	mt, params, err := mime.ParseMediaType(ctype)
-	if err != nil {
-		mt, params = "text/plain", map[string]string{}
-	}
+	pt := parsePart(h)
+	mt, name := pt.mediaType, pt.name
 	if strings.HasPrefix(mt, "multipart/") {
-		mr := multipart.NewReader(r, params["boundary"])
+		mr := multipart.NewReader(r, pt.params["boundary"])
 		for {
 			p, err := mr.NextRawPart()
 			if err != nil {
@@ -74,12 +68,7 @@ func (u *unpacker) part(h mail.Header, r io.Reader, prefix string, depth int) er
 			}
 		}
 	}
-	disp, dparams, _ := mime.ParseMediaType(h.Get("Content-Disposition"))
-	name := decodeHeader(dparams["filename"])
-	if name == "" {
-		name = decodeHeader(params["name"])
-	}
-	attached := mt == "message/rfc822" || disp == "attachment" || (name != "" && !strings.HasPrefix(mt, "text/"))
+	attached := mt == "message/rfc822" || pt.disposition == "attachment" || (name != "" && !strings.HasPrefix(mt, "text/"))
 	if !attached {
 		return nil
 	}

@@ -165,11 +165,15 @@ func (x *extraction) addMessage(raw []byte, page int, setMeta bool) error {
 
 type textproto = mail.Header
 
-// walkPart collects the text parts and attachment names of a MIME entity.
-func (x *extraction) walkPart(h textproto, r io.Reader, body *mailBody, depth int) {
-	if depth > 20 {
-		return
-	}
+// mimePart is what a MIME entity's headers say it is.
+type mimePart struct {
+	mediaType   string // "text/plain" when missing or malformed
+	params      map[string]string
+	disposition string
+	name        string // its file name, decoded; "" if none
+}
+
+func parsePart(h mail.Header) mimePart {
 	ctype := h.Get("Content-Type")
 	if ctype == "" {
 		ctype = "text/plain"
@@ -183,6 +187,16 @@ func (x *extraction) walkPart(h textproto, r io.Reader, body *mailBody, depth in
 	if name == "" {
 		name = decodeHeader(params["name"])
 	}
+	return mimePart{mediaType: mt, params: params, disposition: disp, name: name}
+}
+
+// walkPart collects the text parts and attachment names of a MIME entity.
+func (x *extraction) walkPart(h textproto, r io.Reader, body *mailBody, depth int) {
+	if depth > 20 {
+		return
+	}
+	pt := parsePart(h)
+	mt, params, disp, name := pt.mediaType, pt.params, pt.disposition, pt.name
 	if strings.HasPrefix(mt, "multipart/") {
 		mr := multipart.NewReader(r, params["boundary"])
 		for {
