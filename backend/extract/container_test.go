@@ -1,13 +1,13 @@
 package extract
 
 import (
-	"archive/zip"
-	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/quarry-search/quarry/backend/fixtures"
 )
 
 // walked is what WalkMembers passed for one member.
@@ -133,61 +133,42 @@ func TestDecompressionBombStops(t *testing.T) {
 	}
 }
 
-func zipBytes(t *testing.T, files ...string) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	for i := 0; i+1 < len(files); i += 2 {
-		w, err := zw.Create(files[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write([]byte(files[i+1])); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
 // TestUnpackLimits: each limit against archives built to exhaust the
 // machine is a reason, never a crash or a full disk; hostile names stay
 // inside the unpacking folder.
 func TestUnpackLimits(t *testing.T) {
 	kib := strings.Repeat("k", 1024)
 	t.Run("member count", func(t *testing.T) {
-		p := writeTemp(t, "many.zip", zipBytes(t, "1.txt", "one", "2.txt", "two", "3.txt", "three", "4.txt", "four"))
+		p := writeTemp(t, "many.zip", fixtures.Zip(t, "1.txt", "one", "2.txt", "two", "3.txt", "three", "4.txt", "four"))
 		got, err := walkAll(t, p, Limits{MaxMembers: 3})
 		if !errors.Is(err, ErrTooLarge) || !strings.Contains(Reason(err), "holds more than 3 files; only the first 3 were indexed") || len(got) != 3 {
 			t.Errorf("err %v, %d members", err, len(got))
 		}
 	})
 	t.Run("total size", func(t *testing.T) {
-		p := writeTemp(t, "big.zip", zipBytes(t, "a.txt", kib, "b.txt", kib, "c.txt", kib))
+		p := writeTemp(t, "big.zip", fixtures.Zip(t, "a.txt", kib, "b.txt", kib, "c.txt", kib))
 		got, err := walkAll(t, p, Limits{MaxTotal: 2500})
 		if !errors.Is(err, ErrTooLarge) || !strings.Contains(Reason(err), "unpacks to more than 2 KiB; the files from c.txt on were not indexed") || len(got) != 2 {
 			t.Errorf("err %v, %v", err, got)
 		}
 	})
 	t.Run("member size", func(t *testing.T) {
-		p := writeTemp(t, "one.zip", zipBytes(t, "huge.txt", kib+kib, "small.txt", "small"))
+		p := writeTemp(t, "one.zip", fixtures.Zip(t, "huge.txt", kib+kib, "small.txt", "small"))
 		got, err := walkAll(t, p, Limits{MaxMember: 1024})
 		if err != nil || !strings.Contains(got["one.zip › huge.txt"].reason, "too large") || got["one.zip › small.txt"].text != "small" {
 			t.Errorf("err %v, %v", err, got)
 		}
 	})
 	t.Run("ratio", func(t *testing.T) {
-		p := writeTemp(t, "bomb.zip", zipBytes(t, "zeros.txt", strings.Repeat("0", 5<<20), "ok.txt", "fine"))
+		p := writeTemp(t, "bomb.zip", fixtures.Zip(t, "zeros.txt", strings.Repeat("0", 5<<20), "ok.txt", "fine"))
 		got, err := walkAll(t, p, Limits{})
 		if err != nil || !strings.Contains(got["bomb.zip › zeros.txt"].reason, "decompression bombs") || got["bomb.zip › ok.txt"].text != "fine" {
 			t.Errorf("err %v, %v", err, got)
 		}
 	})
 	t.Run("depth", func(t *testing.T) {
-		deepest := zipBytes(t, "x.txt", "bottom")
-		p := writeTemp(t, "top.zip", zipBytes(t, "mid.zip", string(zipBytes(t, "low.zip", string(deepest)))))
+		deepest := fixtures.Zip(t, "x.txt", "bottom")
+		p := writeTemp(t, "top.zip", fixtures.Zip(t, "mid.zip", string(fixtures.Zip(t, "low.zip", string(deepest)))))
 		got, err := walkAll(t, p, Limits{MaxDepth: 2})
 		if err != nil {
 			t.Fatal(err)
@@ -200,7 +181,7 @@ func TestUnpackLimits(t *testing.T) {
 		}
 	})
 	t.Run("names", func(t *testing.T) {
-		p := writeTemp(t, "names.zip", zipBytes(t, "../../etc/passwd", "root", "/abs/path.txt", "abs", "same.txt", "1", "same.txt", "2",
+		p := writeTemp(t, "names.zip", fixtures.Zip(t, "../../etc/passwd", "root", "/abs/path.txt", "abs", "same.txt", "1", "same.txt", "2",
 			"dir/a › b.txt", "sep", "__MACOSX/._same.txt", "fork"))
 		got, err := walkAll(t, p, Limits{})
 		if err != nil {
@@ -216,7 +197,7 @@ func TestUnpackLimits(t *testing.T) {
 		}
 	})
 	t.Run("corrupt", func(t *testing.T) {
-		b := zipBytes(t, "a.txt", "alpha")
+		b := fixtures.Zip(t, "a.txt", "alpha")
 		p := writeTemp(t, "cut.zip", b[:len(b)-30])
 		if _, err := walkAll(t, p, Limits{}); !errors.Is(err, ErrCorrupt) || !strings.Contains(Reason(err), "corrupt zip archive") {
 			t.Errorf("err %v", err)
@@ -227,7 +208,7 @@ func TestUnpackLimits(t *testing.T) {
 // TestMaterialize writes one nested member to a temporary file, and
 // says so when it is no longer there.
 func TestMaterialize(t *testing.T) {
-	p := writeTemp(t, "outer.zip", zipBytes(t, "in/inner.zip", string(zipBytes(t, "note.txt", "deep note", "other.txt", "x"))))
+	p := writeTemp(t, "outer.zip", fixtures.Zip(t, "in/inner.zip", string(fixtures.Zip(t, "note.txt", "deep note", "other.txt", "x"))))
 	dir := t.TempDir()
 	local, cleanup, err := Materialize(t.Context(), JoinMember(JoinMember(p, "in/inner.zip"), "note.txt"), dir)
 	if err != nil {

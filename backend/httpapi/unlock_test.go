@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/quarry-search/quarry/backend/fixtures"
 	"github.com/quarry-search/quarry/backend/service"
 	"github.com/quarry-search/quarry/backend/testenv"
 )
@@ -59,24 +59,7 @@ func TestLANUnlockDocument(t *testing.T) {
 		testenv.Missing(t, "the encrypted sample PDF: %v", err)
 		return
 	}
-	dir := testenv.ReachableDir(t)
-	if err := os.WriteFile(filepath.Join(dir, lockedPDF), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "plain.txt"), []byte("An ordinary note about the harbour."), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	c, err := r.svc.CreateCollection(ctx, service.CreateCollectionRequest{Name: "Locked", Model: "all-MiniLM-L6-v2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := r.svc.AddSource(ctx, c.ID, service.AddSourceRequest{Path: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if op := r.wait(t, src.OperationID); op.Status != "completed" {
-		t.Fatalf("index: %s %s", op.Status, op.Error)
-	}
+	c, _ := r.collection(t, "Locked", map[string]string{lockedPDF: string(data), "plain.txt": "An ordinary note about the harbour."})
 	find := func(name string) service.Document {
 		t.Helper()
 		for _, d := range r.documents(t, c.ID) {
@@ -248,33 +231,7 @@ func TestLANUnlockArchiveMember(t *testing.T) {
 		testenv.Missing(t, "the encrypted sample PDF: %v", err)
 		return
 	}
-	dir := testenv.ReachableDir(t)
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	w, err := zw.Create("papers/" + lockedPDF)
-	if err == nil {
-		_, err = w.Write(data)
-	}
-	if err == nil {
-		err = zw.Close()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "bundle.zip"), buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	c, err := r.svc.CreateCollection(ctx, service.CreateCollectionRequest{Name: "Bundled", Model: "all-MiniLM-L6-v2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := r.svc.AddSource(ctx, c.ID, service.AddSourceRequest{Path: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if op := r.wait(t, src.OperationID); op.Status != "completed" {
-		t.Fatalf("index: %s %s", op.Status, op.Error)
-	}
+	c, _ := r.collection(t, "Bundled", map[string]string{"bundle.zip": string(fixtures.Zip(t, "papers/"+lockedPDF, string(data)))})
 	member := func() service.Document {
 		t.Helper()
 		for _, d := range r.documents(t, c.ID) {

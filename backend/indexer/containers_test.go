@@ -1,39 +1,18 @@
 package indexer_test
 
 import (
-	"archive/zip"
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/quarry-search/quarry/backend/extract"
+	"github.com/quarry-search/quarry/backend/fixtures"
 	"github.com/quarry-search/quarry/backend/indexer"
 	"github.com/quarry-search/quarry/backend/search"
 	"github.com/quarry-search/quarry/backend/service"
 	"github.com/quarry-search/quarry/backend/testenv"
 )
-
-// zipOf builds a zip archive of the named files, in order.
-func zipOf(t *testing.T, files ...string) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	for i := 0; i+1 < len(files); i += 2 {
-		w, err := zw.Create(files[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write([]byte(files[i+1])); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 // TestArchiveMembersAreDocuments indexes the files inside a zip (one of
 // them a zip itself), an e-mail's attachment and a member that expands
@@ -49,10 +28,10 @@ func TestArchiveMembersAreDocuments(t *testing.T) {
 	r.start()
 	ctx := t.Context()
 	dir := t.TempDir()
-	inner := zipOf(t, "deep.txt", "the okapi sleeps in the deepest archive")
+	inner := fixtures.Zip(t, "deep.txt", "the okapi sleeps in the deepest archive")
 	bomb := strings.Repeat("\x00", 3<<20)
 	archive := filepath.Join(dir, "old", "projects.zip")
-	write(t, archive, string(zipOf(t,
+	write(t, archive, string(fixtures.Zip(t,
 		"reports/zebra.txt", "quarterly figures about the zebra crossing",
 		"notes.md", "# Notes\n\nthe pangolin meeting moved to Tuesday",
 		"inner.zip", string(inner),
@@ -153,7 +132,7 @@ func TestArchiveMembersAreDocuments(t *testing.T) {
 
 	// A member taken out of the archive leaves; the archive's removal
 	// takes the rest.
-	write(t, archive, string(zipOf(t, "reports/zebra.txt", "quarterly figures about the zebra crossing", "inner.zip", string(inner))))
+	write(t, archive, string(fixtures.Zip(t, "reports/zebra.txt", "quarterly figures about the zebra crossing", "inner.zip", string(inner))))
 	rescan, err = r.svc.RescanCollection(ctx, c.ID)
 	if err != nil {
 		t.Fatal(err)
