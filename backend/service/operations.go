@@ -262,10 +262,15 @@ func (s *Service) ListDocuments(ctx context.Context, collectionID string, req Li
 	}
 	out := make([]Document, len(list))
 	for i, d := range list {
-		out[i] = Document{ID: d.ID, Path: d.Path, Size: d.Size, MimeType: d.MimeType, Status: d.Status,
-			Error: d.ErrorMessage, ChunkCount: d.ChunkCount, PageCount: d.PageCount, Paths: d.Paths, Stage: d.Stage}
+		out[i] = documentFromStore(d)
 	}
 	return out, nil
+}
+
+// documentFromStore is a document as clients see it.
+func documentFromStore(d store.Document) Document {
+	return Document{ID: d.ID, Path: d.Path, Size: d.Size, MimeType: d.MimeType, Status: d.Status,
+		Error: d.ErrorMessage, ChunkCount: d.ChunkCount, PageCount: d.PageCount, Paths: d.Paths, Stage: d.Stage}
 }
 
 // Events streams what changes (operation progress, collection changes)

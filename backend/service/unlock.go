@@ -104,8 +104,3 @@ func (s *Service) unlockError(err error, name string) error {
 	}
 	return s.internal("unlock document", err)
 }
-
-func documentFromStore(d store.Document) Document {
-	return Document{ID: d.ID, Path: d.Path, Size: d.Size, MimeType: d.MimeType, Status: d.Status,
-		Error: d.ErrorMessage, ChunkCount: d.ChunkCount, PageCount: d.PageCount, Paths: d.Paths, Stage: d.Stage}
-}
