@@ -577,24 +577,29 @@ func (s *Store) ListDocuments(ctx context.Context, collectionID, status string, 
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	rows, err := s.pool.Query(ctx, `SELECT d.id::text, d.source_id, d.file_path, d.file_size, d.mime_type, d.content_hash,
-			d.status::text, d.error_message, d.chunk_count, d.page_count,
-			(SELECT count(*) FROM document_paths p WHERE p.document_id = d.id), d.stage
+	rows, err := s.pool.Query(ctx, `SELECT `+documentColumns+`
 		FROM documents d WHERE d.collection_id = $1 AND d.deleted_at IS NULL AND ($2 = '' OR d.status::text = $2)
 		ORDER BY d.file_path LIMIT $3 OFFSET $4`, collectionID, status, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("list documents: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Document, error) {
-		var d Document
-		err := r.Scan(&d.ID, &d.SourceID, &d.Path, &d.Size, &d.MimeType, &d.Hash, &d.Status, &d.ErrorMessage,
-			&d.ChunkCount, &d.PageCount, &d.Paths, &d.Stage)
-		return d, err
-	})
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Document, error) { return scanDocument(r) })
 	if err != nil {
 		return nil, fmt.Errorf("list documents: %w", err)
 	}
 	return out, nil
+}
+
+// documentColumns are what scanDocument reads, of documents d.
+const documentColumns = `d.id::text, d.source_id, d.file_path, d.file_size, d.mime_type, d.content_hash,
+			d.status::text, d.error_message, d.chunk_count, d.page_count,
+			(SELECT count(*) FROM document_paths p WHERE p.document_id = d.id), d.stage`
+
+func scanDocument(r pgx.Row) (Document, error) {
+	var d Document
+	err := r.Scan(&d.ID, &d.SourceID, &d.Path, &d.Size, &d.MimeType, &d.Hash, &d.Status, &d.ErrorMessage,
+		&d.ChunkCount, &d.PageCount, &d.Paths, &d.Stage)
+	return d, err
 }
 
 // GetDocument returns one live document of a collection; a document of
@@ -603,13 +608,8 @@ func (s *Store) GetDocument(ctx context.Context, collectionID, docID string) (Do
 	if uuid.Validate(docID) != nil || uuid.Validate(collectionID) != nil {
 		return Document{}, fmt.Errorf("document %q: %w", docID, ErrNotFound)
 	}
-	var d Document
-	err := s.pool.QueryRow(ctx, `SELECT d.id::text, d.source_id, d.file_path, d.file_size, d.mime_type, d.content_hash,
-			d.status::text, d.error_message, d.chunk_count, d.page_count,
-			(SELECT count(*) FROM document_paths p WHERE p.document_id = d.id), d.stage
-		FROM documents d WHERE d.id = $1 AND d.collection_id = $2 AND d.deleted_at IS NULL`, docID, collectionID).
-		Scan(&d.ID, &d.SourceID, &d.Path, &d.Size, &d.MimeType, &d.Hash, &d.Status, &d.ErrorMessage,
-			&d.ChunkCount, &d.PageCount, &d.Paths, &d.Stage)
+	d, err := scanDocument(s.pool.QueryRow(ctx, `SELECT `+documentColumns+`
+		FROM documents d WHERE d.id = $1 AND d.collection_id = $2 AND d.deleted_at IS NULL`, docID, collectionID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Document{}, fmt.Errorf("document %s: %w", docID, ErrNotFound)
 	}
