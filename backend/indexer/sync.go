@@ -68,10 +68,9 @@ type run struct {
 	// the collection's vectors are loaded.
 	orphans []string
 
-	// unpackDir holds the members of archives and e-mails being indexed.
-	unpackOnce sync.Once
-	unpackDir  string
-	unpackErr  error
+	// unpackDir holds the members of archives and e-mails being indexed
+	// (made by the walk when it meets the first one).
+	unpackDir string
 }
 
 // newRun opens the collection's model if it can be used now, and
@@ -495,8 +494,8 @@ func (r *run) discover(ctx context.Context, s *sourceRun, out chan<- found) erro
 }
 
 // unpack sends the files inside an archive or e-mail (a file that may be
-// one) on as documents of their own, unpacked to temporary files that go once each is handled.
-// Members that have not changed are not written. A limit that stopped
+// one) on as documents of their own, unpacked to temporary files that go
+// once each is handled. Members that have not changed are not written. A limit that stopped
 // the unpacking is the container's reason to fail.
 func (r *run) unpack(ctx context.Context, s *sourceRun, c *foundFile, out chan<- found) error {
 	root, err := r.unpackRoot()
@@ -547,7 +546,7 @@ func (r *run) unpack(ctx context.Context, s *sourceRun, c *foundFile, out chan<-
 	lim := r.m.cfg.Unpack
 	if lim.MaxMember <= 0 {
 		// A member is held to the size limit files on disk are.
-		lim.MaxMember = r.m.cfg.ScanOptions.Scan().MaxFileSize
+		lim.MaxMember = rules.MaxFileSize
 	}
 	err = extract.WalkMembers(ctx, c.Path, c.Path, dir, lim, skip, func(p string, m extract.Member, local string) error {
 		if excluded(p) {
@@ -556,7 +555,8 @@ func (r *run) unpack(ctx context.Context, s *sourceRun, c *foundFile, out chan<-
 			}
 			return nil
 		}
-		if _, known := s.known[p]; known && local == "" && m.Reason == "" {
+		_, known := s.known[p]
+		if known && local == "" && m.Reason == "" {
 			return nil // unchanged, skipped
 		}
 		s.seen[p] = true
@@ -573,7 +573,7 @@ func (r *run) unpack(ctx context.Context, s *sourceRun, c *foundFile, out chan<-
 			}
 		}
 		select {
-		case out <- found{foundFile: f, sourceID: s.src.ID, fresh: !knownPath(s, p)}:
+		case out <- found{foundFile: f, sourceID: s.src.ID, fresh: !known}:
 			return nil
 		case <-ctx.Done():
 			f.done()
@@ -597,26 +597,22 @@ func (r *run) unpack(ctx context.Context, s *sourceRun, c *foundFile, out chan<-
 	return nil
 }
 
-func knownPath(s *sourceRun, p string) bool {
-	_, ok := s.known[p]
-	return ok
-}
-
 // unpackRoot is the folder this run unpacks archives into, made on first
-// use and removed when the run ends.
+// use (by the walk, one goroutine) and removed when the run ends.
 func (r *run) unpackRoot() (string, error) {
-	r.unpackOnce.Do(func() {
-		base := r.m.cfg.UnpackDir
-		if base == "" {
-			base = os.TempDir()
-		}
-		if r.unpackErr = os.MkdirAll(base, 0o700); r.unpackErr != nil {
-			return
-		}
-		r.unpackDir, r.unpackErr = os.MkdirTemp(base, "run-")
-	})
-	if r.unpackErr != nil {
-		return "", fmt.Errorf("folder to unpack archives into: %w", r.unpackErr)
+	if r.unpackDir != "" {
+		return r.unpackDir, nil
+	}
+	base := r.m.cfg.UnpackDir
+	if base == "" {
+		base = os.TempDir()
+	}
+	err := os.MkdirAll(base, 0o700)
+	if err == nil {
+		r.unpackDir, err = os.MkdirTemp(base, "run-")
+	}
+	if err != nil {
+		return "", fmt.Errorf("folder to unpack archives into: %w", err)
 	}
 	return r.unpackDir, nil
 }
