@@ -605,13 +605,16 @@ func walkMembers(ctx context.Context, c container, local, shown, dir string, lim
 }
 
 // Materialize writes the document at path p, a file inside a container
-// (possibly nested), to a temporary file under dir and returns it with a
-// function that removes it. A plain file is returned as it is, with a
-// no-op cleanup.
+// (possibly nested), to a temporary file under dir (made if need be) and
+// returns it with a function that removes it. A plain file is returned as
+// it is, with a no-op cleanup.
 func Materialize(ctx context.Context, p, dir string) (local string, cleanup func(), err error) {
 	file, chain := SplitMember(p)
 	if len(chain) == 0 {
 		return p, func() {}, nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", nil, fmt.Errorf("unpack: %w", err)
 	}
 	tmp, err := os.MkdirTemp(dir, "member-")
 	if err != nil {

@@ -209,7 +209,8 @@ func TestUnpackLimits(t *testing.T) {
 // says so when it is no longer there.
 func TestMaterialize(t *testing.T) {
 	p := writeTemp(t, "outer.zip", fixtures.Zip(t, "in/inner.zip", string(fixtures.Zip(t, "note.txt", "deep note", "other.txt", "x"))))
-	dir := t.TempDir()
+	// The folder need not be there yet (the app clears it at start).
+	dir := filepath.Join(t.TempDir(), "opened")
 	local, cleanup, err := Materialize(t.Context(), JoinMember(JoinMember(p, "in/inner.zip"), "note.txt"), dir)
 	if err != nil {
 		t.Fatal(err)

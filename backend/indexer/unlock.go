@@ -82,27 +82,23 @@ func (m *Manager) Unlock(ctx context.Context, coll store.Collection, docID, pass
 	} else if busy {
 		return Unlocked{}, fmt.Errorf("unlock %s: %w", doc.Path, ErrReindexing)
 	}
-	local := doc.Path
-	if extract.IsMember(doc.Path) {
-		// A file inside an archive is read from a copy, removed after.
-		dir := m.cfg.UnpackDir
-		if dir == "" {
-			dir = os.TempDir()
-		}
-		l, cleanup, err := extract.Materialize(ctx, doc.Path, dir)
-		if err != nil {
-			var xe *extract.Error
-			switch {
-			case ctx.Err() != nil:
-				return Unlocked{}, ctx.Err()
-			case errors.As(err, &xe):
-				return Unlocked{}, &UnreadableError{Reason: extract.Reason(err)}
-			}
-			return Unlocked{}, fmt.Errorf("unlock %s: %w", doc.Path, err)
-		}
-		defer cleanup()
-		local = l
+	// A file inside an archive is read from a copy, removed after.
+	dir := m.cfg.UnpackDir
+	if dir == "" {
+		dir = os.TempDir()
 	}
+	local, cleanup, err := extract.Materialize(ctx, doc.Path, dir)
+	if err != nil {
+		var xe *extract.Error
+		switch {
+		case ctx.Err() != nil:
+			return Unlocked{}, ctx.Err()
+		case errors.As(err, &xe):
+			return Unlocked{}, &UnreadableError{Reason: extract.Reason(err)}
+		}
+		return Unlocked{}, fmt.Errorf("unlock %s: %w", doc.Path, err)
+	}
+	defer cleanup()
 	// The document's content is known by its hash: text read from other
 	// bytes would be filed under the wrong content.
 	h, err := scan.Hash(local)

@@ -383,15 +383,11 @@ func (s *Service) DocumentFile(ctx context.Context, id string) (DocumentFile, er
 // unpackMember writes a file inside an archive or e-mail to a temporary
 // copy.
 func (s *Service) unpackMember(ctx context.Context, path string) (string, func(), error) {
-	dir := s.unpackDir()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", nil, s.internal("unpack document", err)
-	}
 	file, chain := extract.SplitMember(path)
 	if _, err := os.Stat(file); err != nil {
 		return "", nil, apperr.Wrap(err, apperr.PathNotFound, "%s is no longer there.", filepath.Base(file))
 	}
-	local, cleanup, err := extract.Materialize(ctx, path, dir)
+	local, cleanup, err := extract.Materialize(ctx, path, s.unpackDir())
 	outer := filepath.Base(file)
 	if len(chain) > 1 {
 		outer = extract.MemberBase(strings.Join(append([]string{file}, chain[:len(chain)-1]...), extract.MemberSep))
