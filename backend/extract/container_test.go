@@ -1,6 +1,8 @@
 package extract
 
 import (
+	"archive/zip"
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -203,6 +205,35 @@ func TestUnpackLimits(t *testing.T) {
 			t.Errorf("err %v", err)
 		}
 	})
+}
+
+// TestStoredZipOfAPDF: a zip that stores a PDF uncompressed (the PDF
+// header then lies near the zip's start) is an archive, not a PDF.
+func TestStoredZipOfAPDF(t *testing.T) {
+	pdf, err := os.ReadFile(mixed(t, "pdf/pdfjs__helloworld-bad.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "2019/report.pdf", Method: zip.Store})
+	if err == nil {
+		_, err = w.Write(pdf)
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := writeTemp(t, "papers.zip", b.Bytes())
+	if k := Container(p); k != "zip" {
+		t.Fatalf("container kind %q, want zip", k)
+	}
+	got, err := walkAll(t, p, Limits{})
+	if err != nil || !strings.Contains(got["papers.zip › 2019/report.pdf"].text, "Hello, world!") {
+		t.Errorf("members %v, %v", got, err)
+	}
 }
 
 // TestMaterialize writes one nested member to a temporary file, and

@@ -85,10 +85,15 @@ func detect(r io.ReaderAt, size int64, head []byte, path string) (format, mime s
 func sniff(r io.ReaderAt, size int64, head []byte, ext string) string {
 	trimmed := bytes.TrimLeft(head, "\x00\t\r\n \xef\xbb\xbf")
 	switch {
-	case bytes.HasPrefix(head, []byte("%PDF-")) || (bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-"))):
+	case bytes.HasPrefix(head, []byte("%PDF-")):
 		return "pdf"
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		// Before the search for a late PDF header below: a zip that
+		// stores a PDF uncompressed holds one near its start.
 		return sniffZip(r, size, ext)
+	case bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")):
+		// A PDF with bytes before its header.
+		return "pdf"
 	case bytes.HasPrefix(head, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
 		return sniffCFB(r, size, ext)
 	case bytes.HasPrefix(trimmed, []byte(`{\rtf`)):
