@@ -97,6 +97,8 @@ func TestArchiveMembersAreDocuments(t *testing.T) {
 		}
 		if len(resp.Results) == 0 || resp.Results[0].Path != p {
 			t.Errorf("search %q: %+v, want %s first", q, resp.Results, p)
+		} else if name := resp.Results[0].FileName; name != extract.MemberBase(p) || extract.IsMember(name) {
+			t.Errorf("search %q: the result is named %q, want the member's own name", q, name)
 		}
 	}
 	if left, _ := os.ReadDir(unpackDir); len(left) != 0 {

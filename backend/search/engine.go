@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -24,6 +23,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/quarry-search/quarry/backend/embedder"
+	"github.com/quarry-search/quarry/backend/extract"
 	"github.com/quarry-search/quarry/backend/models"
 	"github.com/quarry-search/quarry/backend/qdrant"
 	"github.com/quarry-search/quarry/backend/store"
@@ -642,7 +642,7 @@ func group(collectionID string, mode Mode, cs []candidate, req Request) []Result
 			at[c.doc] = i
 			meta := c.doc.meta
 			out = append(out, Result{
-				CollectionID: collectionID, DocumentID: meta.ID, Path: meta.Path, FileName: filepath.Base(meta.Path),
+				CollectionID: collectionID, DocumentID: meta.ID, Path: meta.Path, FileName: extract.MemberBase(meta.Path),
 				MimeType: meta.MimeType, Modified: meta.Modified, Score: shown,
 			})
 		}
